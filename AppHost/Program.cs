@@ -1,0 +1,39 @@
+using LlmPlatform.AppHost;
+using LlmPlatform.AppHost.Redis;
+
+var settings = PlatformSettings.Read(args);
+var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Args = args, DisableDashboard = !settings.Dashboard });
+
+var redisMode = RedisModeSelector.Choose(
+    settings.RedisMode,
+    () => HostProbes.ContainerRuntimeIsHealthy(settings.ContainerRuntime, TimeSpan.FromSeconds(5)),
+    () => HostProbes.FindOnPath("redis-server", Environment.GetEnvironmentVariable("PATH")));
+var redis = builder.AddPlatformRedis("redis", redisMode);
+var modelPath = DemoModelPreparation.ModelPathFor(settings);
+
+var tokenizer = builder.AddPlatformService<Projects.Tokenizer>("tokenizer");
+
+var multimodal = builder.AddPlatformService<Projects.Multimodal>("multimodal");
+
+var embeddings = builder.AddPlatformService<Projects.Embeddings>("embeddings");
+
+// The only endpoint meant for clients, on vLLM's port.
+var router = builder.AddProject<Projects.Router>("router", options => options.ExcludeLaunchProfile = true)
+    .WithHttpEndpoint(port: 8000)
+    .WithHttpHealthCheck("/health")
+    .WithExternalHttpEndpoints()
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(tokenizer)
+    .WithReference(embeddings);
+
+for (var i = 0; i < settings.Workers; i++)
+{
+    var worker = builder.AddPlatformService<Projects.GpuWorker>($"worker-{i}")
+        .WithEnvironment("Engine__Model", modelPath)
+        .WithReference(redis).WaitFor(redis)
+        .WithReference(tokenizer)
+        .WithReference(multimodal);
+    router.WithWorker(worker);
+}
+
+builder.Build().Run();

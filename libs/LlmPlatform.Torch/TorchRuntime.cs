@@ -1,0 +1,43 @@
+using TorchSharp;
+
+namespace LlmPlatform.Torch;
+
+/// <summary>The device a service computes on, and what libtorch reports about it.</summary>
+public sealed record TorchDeviceInfo(string Device, bool CudaAvailable, int CudaDeviceCount, int Threads);
+
+/// <summary>
+/// Loads libtorch and picks the compute device. Loading happens here, at startup, so that a missing or
+/// incompatible native library fails the service before it reports ready, with the reason in the message.
+/// </summary>
+public static class TorchRuntime
+{
+    /// <summary>Resolves "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N".</summary>
+    public static TorchDeviceInfo Initialize(string requested)
+    {
+        bool cudaAvailable;
+        try
+        {
+            cudaAvailable = torch.cuda.is_available();
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException)
+        {
+            throw new InvalidOperationException($"libtorch could not be loaded: {e.GetBaseException().Message}", e);
+        }
+
+        var cudaCount = cudaAvailable ? torch.cuda.device_count() : 0;
+        var device = requested.Trim().ToLowerInvariant() switch
+        {
+            "" or "auto" => cudaAvailable ? "cuda:0" : "cpu",
+            "cpu" => "cpu",
+            "cuda" => cudaAvailable ? "cuda:0" : throw NoCuda(requested),
+            var cuda when cuda.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(cuda[5..], out var index) =>
+                index < cudaCount ? cuda : throw NoCuda(requested),
+            _ => throw new ArgumentException($"Device '{requested}' is not one of auto, cpu, cuda, cuda:N."),
+        };
+
+        return new TorchDeviceInfo(device, cudaAvailable, cudaCount, torch.get_num_threads());
+    }
+
+    private static InvalidOperationException NoCuda(string requested) =>
+        new($"Device '{requested}' was requested but libtorch sees no such CUDA device. Build with -p:TorchSharpBackend=cuda and put CUDA libtorch on LD_LIBRARY_PATH.");
+}

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using LlmPlatform.GpuWorker;
+using Microsoft.Extensions.Options;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServerFlags(args, WorkerOptions.CommandLineFlags);
+builder.AddServiceDefaults();
+
+builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton(services => ServedModel.Load(services.GetRequiredService<IOptions<WorkerOptions>>(), services.GetRequiredService<ILogger<ServedModel>>()));
+builder.Services.AddHealthChecks().AddCheck<ServedModelHealthCheck>("model");
+builder.Services.ConfigureHttpJsonOptions(json =>
+{
+    // OpenAI spells fields in snake_case; the resolver chain takes the naming policy from these options.
+    json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    json.SerializerOptions.TypeInfoResolverChain.Insert(0, WorkerJsonContext.Default);
+});
+
+// Redis carries the worker registry and KV events when the worker runs in a fleet; a lone worker needs none.
+if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString("redis")))
+{
+    builder.AddRedisClient("redis", redis => redis.DisableTracing = true);
+}
+
+var app = builder.Build();
+
+// Load the model before listening: a bad path or a missing native library fails startup, not the first request.
+app.Services.GetRequiredService<ServedModel>();
+
+app.MapDefaultEndpoints();
+app.MapOpenAiEndpoints();
+app.Run();
