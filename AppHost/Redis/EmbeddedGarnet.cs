@@ -9,6 +9,8 @@ namespace LlmPlatform.AppHost.Redis;
 /// </summary>
 public sealed class EmbeddedGarnet(GarnetServer server) : IHostedService
 {
+    private int stopped;
+
     public static EmbeddedGarnet Start(int port)
     {
         var server = new GarnetServer(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--lua", "--memory", "256m", "--index", "64m"]);
@@ -18,9 +20,14 @@ public sealed class EmbeddedGarnet(GarnetServer server) : IHostedService
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Hosts may stop twice (Aspire's test host does); Garnet's Dispose throws the second time.</summary>
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        server.Dispose();
+        if (Interlocked.Exchange(ref stopped, 1) == 0)
+        {
+            server.Dispose();
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting.Testing;
+using LlmPlatform.Models.Demo;
+using StackExchange.Redis;
+
+namespace LlmPlatform.AppHost.Tests;
+
+[Collection(PlatformCollection.Name)]
+public sealed class PlatformEndToEndTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task The_router_lists_the_demo_model_served_by_the_workers()
+    {
+        using var router = platform.App.CreateHttpClient("router");
+
+        using var models = await router.GetFromJsonAsync<JsonDocument>("/v1/models");
+
+        var root = models!.RootElement;
+        Assert.Equal("list", root.GetProperty("object").GetString());
+        var card = Assert.Single(root.GetProperty("data").EnumerateArray());
+        Assert.Equal(ModelShape.Demo.Name, card.GetProperty("id").GetString());
+        Assert.Equal("model", card.GetProperty("object").GetString());
+        Assert.Equal(ModelShape.Demo.MaxPositionEmbeddings, card.GetProperty("max_model_len").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("router")]
+    [InlineData("worker-0")]
+    [InlineData("worker-1")]
+    public async Task Every_service_that_references_redis_reaches_it(string service)
+    {
+        using var client = platform.App.CreateHttpClient(service);
+
+        using var health = await client.GetFromJsonAsync<JsonDocument>("/health");
+
+        var redis = health!.RootElement.GetProperty("checks").GetProperty("StackExchange.Redis");
+        Assert.Equal("Healthy", redis.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task The_redis_the_services_share_answers_the_redis_protocol()
+    {
+        var connectionString = await platform.App.GetConnectionStringAsync("redis");
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString!);
+        var database = redis.GetDatabase();
+
+        await database.StringSetAsync("llmplatform:test", "ok", TimeSpan.FromSeconds(30));
+
+        Assert.Equal("ok", (string?)await database.StringGetAsync("llmplatform:test"));
+    }
+
+    [Theory]
+    [InlineData("worker-0")]
+    [InlineData("worker-1")]
+    public async Task Each_worker_reports_the_model_it_serves_in_its_health(string worker)
+    {
+        using var client = platform.App.CreateHttpClient(worker);
+
+        using var health = await client.GetFromJsonAsync<JsonDocument>("/health");
+
+        var model = health!.RootElement.GetProperty("checks").GetProperty("model");
+        Assert.Equal("Healthy", model.GetProperty("status").GetString());
+        Assert.Equal(ModelShape.Demo.Name, model.GetProperty("data").GetProperty("model").GetString());
+        Assert.Equal("LlamaForCausalLM", model.GetProperty("data").GetProperty("architecture").GetString());
+    }
+
+    [Theory]
+    [InlineData("tokenizer")]
+    [InlineData("multimodal")]
+    [InlineData("embeddings")]
+    public async Task Every_other_service_answers_health_and_liveness(string service)
+    {
+        using var client = platform.App.CreateHttpClient(service);
+
+        using var alive = await client.GetAsync("/alive");
+        using var health = await client.GetAsync("/health");
+
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+}

@@ -1,0 +1,33 @@
+using LlmPlatform.AppHost.Redis;
+
+namespace LlmPlatform.AppHost.Tests;
+
+public sealed class PlatformSettingsTests
+{
+    [Fact]
+    public void Defaults_run_two_workers_with_the_dashboard_and_automatic_redis()
+    {
+        var settings = PlatformSettings.Read([]);
+
+        Assert.Equal(2, settings.Workers);
+        Assert.True(settings.Dashboard);
+        Assert.Equal(RedisMode.Auto, settings.RedisMode);
+    }
+
+    [Fact]
+    public void Command_line_switches_override_the_defaults()
+    {
+        var settings = PlatformSettings.Read(["--Platform:Workers=3", "--Platform:Dashboard=false", "--Platform:RedisMode=embedded"]);
+
+        Assert.Equal(3, settings.Workers);
+        Assert.False(settings.Dashboard);
+        Assert.Equal(RedisMode.Embedded, settings.RedisMode);
+    }
+
+    [Fact]
+    public void Zero_workers_is_a_startup_error_naming_the_key()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => PlatformSettings.Read(["--Platform:Workers=0"]));
+        Assert.Contains("Platform:Workers", error.Message);
+    }
+}

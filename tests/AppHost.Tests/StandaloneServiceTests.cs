@@ -1,0 +1,48 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using LlmPlatform.Models.Demo;
+
+namespace LlmPlatform.AppHost.Tests;
+
+/// <summary>Workers and the embeddings service run on their own with vLLM's flags, without the AppHost or Redis.</summary>
+public sealed class StandaloneServiceTests : IDisposable
+{
+    private readonly string modelsRoot = Directory.CreateTempSubdirectory("llmplatform-standalone-").FullName;
+
+    public void Dispose() => Directory.Delete(modelsRoot, recursive: true);
+
+    [Fact]
+    public async Task A_worker_serves_the_model_and_port_given_by_flags()
+    {
+        var model = ModelCache.EnsureRandomModel(modelsRoot, ModelShape.Demo with { Name = "standalone", HiddenSize = 64, IntermediateSize = 128, Layers = 1, Heads = 4, KeyValueHeads = 2 });
+        await using var worker = await ServiceProcess.StartAsync(new Projects.GpuWorker().ProjectPath, port => ["--model", model, "--port", port, "--served-model-name", "my-model"]);
+
+        using var models = await worker.Client.GetFromJsonAsync<JsonDocument>("/v1/models");
+
+        var card = Assert.Single(models!.RootElement.GetProperty("data").EnumerateArray());
+        Assert.Equal("my-model", card.GetProperty("id").GetString());
+        Assert.Equal(model, card.GetProperty("root").GetString());
+    }
+
+    [Fact]
+    public async Task A_worker_given_a_directory_without_a_model_fails_at_startup_naming_what_is_missing()
+    {
+        var empty = Directory.CreateDirectory(Path.Combine(modelsRoot, "empty")).FullName;
+
+        var (exitCode, output) = await ServiceProcess.RunToExitAsync(new Projects.GpuWorker().ProjectPath, ["--model", empty, "--port", "0"]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("config.json", output);
+    }
+
+    [Fact]
+    public async Task The_embeddings_service_refuses_a_model_directory_that_does_not_exist()
+    {
+        var missing = Path.Combine(modelsRoot, "no-such-model");
+
+        var (exitCode, output) = await ServiceProcess.RunToExitAsync(new Projects.Embeddings().ProjectPath, ["--model", missing, "--port", "0"]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("no-such-model", output);
+    }
+}
