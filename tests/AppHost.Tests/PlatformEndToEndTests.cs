@@ -31,11 +31,8 @@ public sealed class PlatformEndToEndTests(PlatformFixture platform)
     [InlineData("worker-1")]
     public async Task Every_service_that_references_redis_reaches_it(string service)
     {
-        using var client = platform.App.CreateHttpClient(service);
+        var redis = await HealthCheckAsync(service, "StackExchange.Redis");
 
-        using var health = await client.GetFromJsonAsync<JsonDocument>("/health");
-
-        var redis = health!.RootElement.GetProperty("checks").GetProperty("StackExchange.Redis");
         Assert.Equal("Healthy", redis.GetProperty("status").GetString());
     }
 
@@ -56,11 +53,8 @@ public sealed class PlatformEndToEndTests(PlatformFixture platform)
     [InlineData("worker-1")]
     public async Task Each_worker_reports_the_model_it_serves_in_its_health(string worker)
     {
-        using var client = platform.App.CreateHttpClient(worker);
+        var model = await HealthCheckAsync(worker, "model");
 
-        using var health = await client.GetFromJsonAsync<JsonDocument>("/health");
-
-        var model = health!.RootElement.GetProperty("checks").GetProperty("model");
         Assert.Equal("Healthy", model.GetProperty("status").GetString());
         Assert.Equal(ModelShape.Demo.Name, model.GetProperty("data").GetProperty("model").GetString());
         Assert.Equal("LlamaForCausalLM", model.GetProperty("data").GetProperty("architecture").GetString());
@@ -79,5 +73,13 @@ public sealed class PlatformEndToEndTests(PlatformFixture platform)
 
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    /// <summary>One named check from a service's JSON health report.</summary>
+    private async Task<JsonElement> HealthCheckAsync(string service, string check)
+    {
+        using var client = platform.App.CreateHttpClient(service);
+        using var health = await client.GetFromJsonAsync<JsonDocument>("/health");
+        return health!.RootElement.GetProperty("checks").GetProperty(check).Clone();
     }
 }

@@ -49,7 +49,8 @@ root.SetAction(parse =>
         DType = parse.GetValue(dtypeOption)?.ToUpperInvariant() ?? preset.DType,
         TieWordEmbeddings = preset.TieWordEmbeddings && !parse.GetValue(untiedOption),
     };
-    shape = shape with { Name = parse.GetValue(nameOption) ?? (shape == preset ? preset.Name : DescriptiveName(shape)) };
+    var seed = parse.GetValue(seedOption);
+    shape = shape with { Name = parse.GetValue(nameOption) ?? (shape == preset && seed == RandomModelWriter.DefaultSeed ? preset.Name : DescriptiveName(shape, seed)) };
 
     try
     {
@@ -59,7 +60,7 @@ root.SetAction(parse =>
         string path;
         if (outDirectory is null)
         {
-            path = ModelCache.EnsureRandomModel(ModelCache.DefaultRoot(), shape, progress);
+            path = ModelCache.EnsureRandomModel(ModelCache.DefaultRoot(), shape, progress, seed);
         }
         else if (outDirectory.Exists && outDirectory.EnumerateFileSystemInfos().Any())
         {
@@ -68,7 +69,7 @@ root.SetAction(parse =>
         }
         else
         {
-            RandomModelWriter.Write(outDirectory.FullName, shape, parse.GetValue(seedOption), progress);
+            RandomModelWriter.Write(outDirectory.FullName, shape, seed, progress);
             path = outDirectory.FullName;
         }
 
@@ -84,7 +85,7 @@ root.SetAction(parse =>
 
 return root.Parse(args).Invoke();
 
-// A folder name that changes with every dimension, so differently shaped models never share a cache entry.
-static string DescriptiveName(ModelShape shape) =>
+// A folder name that changes with every dimension and the seed, so different models never share a cache entry.
+static string DescriptiveName(ModelShape shape, int seed) =>
     $"{ModelShape.SupportedArchitectures[shape.Architecture]}-h{shape.HiddenSize}-i{shape.IntermediateSize}-l{shape.Layers}-a{shape.Heads}-kv{shape.KeyValueHeads}" +
-    $"-p{shape.MaxPositionEmbeddings}-{shape.DType.ToLowerInvariant()}{(shape.TieWordEmbeddings ? "" : "-untied")}";
+    $"-p{shape.MaxPositionEmbeddings}-{shape.DType.ToLowerInvariant()}{(shape.TieWordEmbeddings ? "" : "-untied")}-seed{seed}";

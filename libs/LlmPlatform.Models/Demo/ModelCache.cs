@@ -28,7 +28,7 @@ public static class ModelCache
     }
 
     /// <summary>Returns the model directory for <paramref name="shape"/>, writing it first if it is not there yet.</summary>
-    public static string EnsureRandomModel(string root, ModelShape shape, IProgress<ModelWriteProgress>? progress = null)
+    public static string EnsureRandomModel(string root, ModelShape shape, IProgress<ModelWriteProgress>? progress = null, int seed = RandomModelWriter.DefaultSeed)
     {
         var target = Path.Combine(root, shape.Name);
         if (Directory.Exists(target))
@@ -40,12 +40,12 @@ public static class ModelCache
         var partial = Path.Combine(root, $".partial-{shape.Name}-{Guid.NewGuid():N}");
         try
         {
-            RandomModelWriter.Write(partial, shape, RandomModelWriter.DefaultSeed, progress);
+            RandomModelWriter.Write(partial, shape, seed, progress);
             Directory.Move(partial, target);
         }
         catch (IOException) when (Directory.Exists(target))
         {
-            // Another process finished the same model first; its copy is identical (same shape, same seed).
+            // Another process finished the same model first; its copy is identical (same name, so same shape and seed).
         }
         finally
         {
