@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Reflection;
 using System.Text;
+using LlmPlatform.Tokenizers;
 
 namespace LlmPlatform.Models.Demo;
 
@@ -38,35 +39,7 @@ public sealed class Gpt2Vocabulary
     public static Gpt2Vocabulary Instance => Shared.Value;
 
     /// <summary>Hugging Face's byte-level spelling of a token: each byte mapped to a printable character.</summary>
-    public static string ToByteLevel(ReadOnlySpan<byte> bytes)
-    {
-        var builder = new StringBuilder(bytes.Length);
-        foreach (var b in bytes)
-        {
-            builder.Append(ByteLevelAlphabet[b]);
-        }
-
-        return builder.ToString();
-    }
-
-    /// <summary>
-    /// GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves, the other 68 are shifted to
-    /// U+0100 and up, so that every token is a string of visible characters with no spaces.
-    /// </summary>
-    private static readonly char[] ByteLevelAlphabet = BuildByteLevelAlphabet();
-
-    private static char[] BuildByteLevelAlphabet()
-    {
-        var alphabet = new char[256];
-        var shifted = 0;
-        for (var b = 0; b < 256; b++)
-        {
-            var printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
-            alphabet[b] = printable ? (char)b : (char)(256 + shifted++);
-        }
-
-        return alphabet;
-    }
+    public static string ToByteLevel(ReadOnlySpan<byte> bytes) => ByteLevelAlphabet.Encode(bytes);
 
     private static Gpt2Vocabulary Load()
     {

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text;
+
+namespace LlmPlatform.Tokenizers.Normalizers;
+
+/// <summary>
+/// BERT's normalizer, in Hugging Face's order: drop control characters and turn whitespace into spaces, put spaces
+/// around CJK ideographs, strip accents (by default whenever lowercasing), lowercase.
+/// </summary>
+public sealed class BertNormalizer(bool cleanText, bool handleChineseChars, bool? stripAccents, bool lowercase) : INormalizer
+{
+    public string Normalize(string text)
+    {
+        if (cleanText)
+        {
+            text = CleanText(text);
+        }
+
+        if (handleChineseChars)
+        {
+            text = PadChineseChars(text);
+        }
+
+        if (stripAccents ?? lowercase)
+        {
+            text = RemoveNonSpacingMarks(text.Normalize(NormalizationForm.FormD));
+        }
+
+        return lowercase ? text.ToLowerInvariant() : text;
+    }
+
+    public static string RemoveNonSpacingMarks(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (Rune.GetUnicodeCategory(rune) != UnicodeCategory.NonSpacingMark)
+            {
+                builder.Append(rune.ToString());
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static string CleanText(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (rune.Value is 0 or 0xFFFD || IsControl(rune))
+            {
+                continue;
+            }
+
+            builder.Append(IsWhitespace(rune) ? " " : rune.ToString());
+        }
+
+        return builder.ToString();
+    }
+
+    private static bool IsWhitespace(Rune rune) => rune.Value is '\t' or '\n' or '\r' || Rune.IsWhiteSpace(rune);
+
+    /// <summary>Rust's char::is_other: every C* category, except the three whitespace controls BERT keeps.</summary>
+    private static bool IsControl(Rune rune) => rune.Value is not ('\t' or '\n' or '\r') && Rune.GetUnicodeCategory(rune) is
+        UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.OtherNotAssigned or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate;
+
+    private static string PadChineseChars(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (IsChineseChar(rune.Value))
+            {
+                builder.Append(' ').Append(rune.ToString()).Append(' ');
+            }
+            else
+            {
+                builder.Append(rune.ToString());
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>The CJK Unified Ideographs blocks, as BERT's original tokenizer lists them.</summary>
+    public static bool IsChineseChar(int codePoint) => codePoint is
+        >= 0x4E00 and <= 0x9FFF or >= 0x3400 and <= 0x4DBF or >= 0x20000 and <= 0x2A6DF or >= 0x2A700 and <= 0x2B73F or
+        >= 0x2B740 and <= 0x2B81F or >= 0x2B920 and <= 0x2CEAF or >= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F;
+}
