@@ -10,6 +10,7 @@ public static class Corpus
         "I'm sure they'll say it's what we've done, isn't it? He'd've known.",
         "def fibonacci(n: int) -> int:\n    if n < 2:\n        return n\n    return fibonacci(n - 1) + fibonacci(n - 2)\n",
         "for (int i = 0; i < n; ++i) { total += xs[i] * 0.5f; } // C-style\r\n",
+        "if (ok) { print(\"done\"); } else { call(\")\"); } // ), (); \"(\", \")\"",
         "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"unit\": \"celsius\"}}",
         "    leading spaces, double  spaces,   triple   and trailing   ",
         "tabs\there\t\tand\nnew\n\nlines\n\n\n\nend",

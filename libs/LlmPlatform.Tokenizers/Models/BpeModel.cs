@@ -12,8 +12,14 @@ public sealed class BpeModel : ITokenizerModel
 {
     private const int CacheCapacity = 100_000;
 
+    /// <summary>SentencePiece's mark for "a word starts here" (a space).</summary>
+    private const char WordMark = '\u2581';
+
+    /// <summary>Longer words are not cached (Hugging Face's limit): a model without a pre-tokenizer sees whole texts as words.</summary>
+    private const int MaxCachedWordLength = 256;
+
     private readonly Vocabulary vocabulary;
-    private readonly Dictionary<(int Left, int Right), (int Rank, int Merged)> merges;
+    private readonly Dictionary<long, (int Rank, int Merged)> merges;
     private readonly ConcurrentDictionary<string, int[]> cache = new(StringComparer.Ordinal);
     private readonly int? unknownId;
     private readonly bool fuseUnknown;
@@ -22,6 +28,7 @@ public sealed class BpeModel : ITokenizerModel
     private readonly string prefix;
     private readonly string suffix;
     private readonly int[] byteIds;
+    private readonly bool splitsAtWordMarks;
 
     public BpeModel(Vocabulary vocabulary, IReadOnlyList<(string Left, string Right)> mergeList, string? unknownToken, bool fuseUnknown, bool byteFallback, bool ignoreMerges, string? continuingSubwordPrefix, string? endOfWordSuffix)
     {
@@ -32,7 +39,7 @@ public sealed class BpeModel : ITokenizerModel
         prefix = continuingSubwordPrefix ?? "";
         suffix = endOfWordSuffix ?? "";
         unknownId = unknownToken is not null && vocabulary.TryGetId(unknownToken, out var unk) ? unk : null;
-        merges = new Dictionary<(int, int), (int, int)>(mergeList.Count);
+        merges = new Dictionary<long, (int, int)>(mergeList.Count);
         for (var rank = 0; rank < mergeList.Count; rank++)
         {
             var (left, right) = mergeList[rank];
@@ -47,9 +54,11 @@ public sealed class BpeModel : ITokenizerModel
                 throw new InvalidDataException($"Merge '{left} {right}' makes '{merged}', which is not in the vocabulary.");
             }
 
-            merges.TryAdd((leftId, rightId), (rank, mergedId));
+            // A pair listed twice keeps its last rank, as Hugging Face's map does (Mistral's merges list 47 pairs twice).
+            merges[Key(leftId, rightId)] = (rank, mergedId);
         }
 
+        splitsAtWordMarks = IsSafeToSplitAtWordMarks(vocabulary);
         byteIds = new int[256];
         for (var b = 0; b < 256; b++)
         {
@@ -76,6 +85,33 @@ public sealed class BpeModel : ITokenizerModel
             return;
         }
 
+        if (splitsAtWordMarks && word.Length > 1)
+        {
+            var start = 0;
+            for (var i = 1; i < word.Length; i++)
+            {
+                if (word[i] == WordMark && word[i - 1] != WordMark)
+                {
+                    TokenizeCached(word[start..i], ids);
+                    start = i;
+                }
+            }
+
+            TokenizeCached(start == 0 ? word : word[start..], ids);
+            return;
+        }
+
+        TokenizeCached(word, ids);
+    }
+
+    private void TokenizeCached(string word, List<int> ids)
+    {
+        if (word.Length >= MaxCachedWordLength)
+        {
+            ids.AddRange(Merge(word));
+            return;
+        }
+
         if (!cache.TryGetValue(word, out var cached))
         {
             cached = Merge(word);
@@ -94,48 +130,64 @@ public sealed class BpeModel : ITokenizerModel
     {
         var symbols = InitialSymbols(word);
         var count = symbols.Count;
-        if (count > 1)
+        var ids = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(symbols).ToArray();
+        if (count < 2)
         {
-            ApplyMerges(symbols);
+            return ids;
         }
 
-        var result = new List<int>(count);
-        for (var i = 0; i != -1 && symbols.Count > 0; i = symbols[i].Next)
+        var next = new int[count];
+        var previous = new int[count];
+        for (var i = 0; i < count; i++)
         {
-            result.Add(symbols[i].Id);
+            previous[i] = i - 1;
+            next[i] = i + 1 < count ? i + 1 : -1;
+        }
+
+        ApplyMerges(ids, previous, next);
+        var result = new List<int>(count);
+        for (var i = 0; i != -1; i = next[i])
+        {
+            result.Add(ids[i]);
         }
 
         return [.. result];
     }
 
     /// <summary>One symbol per character (Unicode scalar), the word's prefix/suffix conventions applied.</summary>
-    private List<Symbol> InitialSymbols(string word)
+    private List<int> InitialSymbols(string word)
     {
-        var symbols = new List<Symbol>(word.Length);
-        var runes = word.EnumerateRunes().ToArray();
+        var symbols = new List<int>(word.Length);
         Span<byte> utf8 = stackalloc byte[4];
+        Span<char> buffer = stackalloc char[prefix.Length + suffix.Length + 2];
         var pendingUnknown = false;
-        for (var r = 0; r < runes.Length; r++)
+        for (var position = 0; position < word.Length;)
         {
-            var text = runes[r].ToString();
-            if (r > 0)
+            Rune.DecodeFromUtf16(word.AsSpan(position), out var rune, out var consumed);
+            var isLast = position + consumed == word.Length;
+            var length = 0;
+            if (position > 0)
             {
-                text = prefix + text;
+                prefix.AsSpan().CopyTo(buffer);
+                length = prefix.Length;
             }
 
-            if (r == runes.Length - 1)
+            length += rune.EncodeToUtf16(buffer[length..]);
+            if (isLast)
             {
-                text += suffix;
+                suffix.AsSpan().CopyTo(buffer[length..]);
+                length += suffix.Length;
             }
 
-            if (vocabulary.TryGetId(text, out var id))
+            position += consumed;
+            if (vocabulary.TryGetId(buffer[..length], out var id))
             {
-                Add(id);
+                symbols.Add(id);
                 pendingUnknown = false;
                 continue;
             }
 
-            if (byteFallback && TryAddBytes(runes[r], utf8))
+            if (byteFallback && TryAddBytes(rune, utf8))
             {
                 pendingUnknown = false;
                 continue;
@@ -149,27 +201,20 @@ public sealed class BpeModel : ITokenizerModel
 
             if (!(fuseUnknown && pendingUnknown))
             {
-                Add(unk);
+                symbols.Add(unk);
             }
 
             pendingUnknown = true;
         }
 
-        for (var i = 0; i < symbols.Count; i++)
-        {
-            symbols[i] = symbols[i] with { Previous = i - 1, Next = i + 1 < symbols.Count ? i + 1 : -1 };
-        }
-
         return symbols;
 
-        void Add(int id) => symbols.Add(new Symbol(id, -1, -1));
-
-        bool TryAddBytes(Rune rune, Span<byte> buffer)
+        bool TryAddBytes(Rune rune, Span<byte> bytes)
         {
-            var length = rune.EncodeToUtf8(buffer);
+            var length = rune.EncodeToUtf8(bytes);
             for (var b = 0; b < length; b++)
             {
-                if (byteIds[buffer[b]] < 0)
+                if (byteIds[bytes[b]] < 0)
                 {
                     return false;
                 }
@@ -177,59 +222,89 @@ public sealed class BpeModel : ITokenizerModel
 
             for (var b = 0; b < length; b++)
             {
-                Add(byteIds[buffer[b]]);
+                symbols.Add(byteIds[bytes[b]]);
             }
 
             return true;
         }
     }
 
-    /// <summary>Hugging Face's merge loop: a queue ordered by (rank, position); stale entries are skipped when popped.</summary>
-    private void ApplyMerges(List<Symbol> symbols)
+    /// <summary>
+    /// Hugging Face's merge loop over a linked list of symbols: a queue ordered by (rank, position), lowest first.
+    /// An entry is stale when either symbol has changed since it was queued; each pair has one rank, so comparing
+    /// the pair's rank now with the queued rank detects that.
+    /// </summary>
+    private void ApplyMerges(int[] ids, int[] previous, int[] next)
     {
-        var queue = new PriorityQueue<(int Position, int Merged), (int Rank, int Position)>();
-        for (var i = 0; i + 1 < symbols.Count; i++)
+        var queue = new PriorityQueue<int, long>();
+        for (var i = 0; next[i] != -1; i = next[i])
         {
-            Enqueue(i, i + 1);
+            Enqueue(i);
         }
 
-        while (queue.TryDequeue(out var top, out _))
+        while (queue.TryDequeue(out var position, out var priority))
         {
-            var left = symbols[top.Position];
-            if (left.Id < 0 || left.Next < 0)
+            var right = next[position];
+            if (ids[position] < 0 || right < 0 || !merges.TryGetValue(Key(ids[position], ids[right]), out var merge) || merge.Rank != (int)(priority >> 32))
             {
                 continue;
             }
 
-            var right = symbols[left.Next];
-            if (!merges.TryGetValue((left.Id, right.Id), out var merge) || merge.Merged != top.Merged)
+            ids[position] = merge.Merged;
+            ids[right] = -1;
+            next[position] = next[right];
+            if (next[right] >= 0)
             {
-                continue;
+                previous[next[right]] = position;
+                Enqueue(position);
             }
 
-            symbols[top.Position] = left with { Id = merge.Merged, Next = right.Next };
-            symbols[left.Next] = right with { Id = -1 };
-            if (right.Next >= 0)
+            if (previous[position] >= 0)
             {
-                symbols[right.Next] = symbols[right.Next] with { Previous = top.Position };
-                Enqueue(top.Position, right.Next);
-            }
-
-            if (left.Previous >= 0)
-            {
-                Enqueue(left.Previous, top.Position);
+                Enqueue(previous[position]);
             }
         }
 
-        void Enqueue(int leftIndex, int rightIndex)
+        void Enqueue(int left)
         {
-            if (merges.TryGetValue((symbols[leftIndex].Id, symbols[rightIndex].Id), out var merge))
+            if (merges.TryGetValue(Key(ids[left], ids[next[left]]), out var merge))
             {
-                queue.Enqueue((leftIndex, merge.Merged), (merge.Rank, leftIndex));
+                queue.Enqueue(left, ((long)merge.Rank << 32) | (uint)left);
             }
         }
     }
 
-    /// <summary>A symbol of the word being merged, in a doubly linked list over the list's indexes; Id -1 once merged away.</summary>
-    private readonly record struct Symbol(int Id, int Previous, int Next);
+    /// <summary>
+    /// SentencePiece models have no pre-tokenizer, so whole texts arrive as one "word". When no token of the
+    /// vocabulary holds "▁" right after another character, no merge can join across the start of a "▁word", and
+    /// cutting there first gives the same ids while letting each word hit the cache.
+    /// </summary>
+    private static bool IsSafeToSplitAtWordMarks(Vocabulary vocabulary)
+    {
+        var hasWordMarks = false;
+        for (var id = 0; id < vocabulary.Size; id++)
+        {
+            var token = vocabulary[id];
+            if (token is null)
+            {
+                continue;
+            }
+
+            var mark = token.IndexOf(WordMark, 1);
+            hasWordMarks |= token.StartsWith(WordMark);
+            while (mark > 0)
+            {
+                if (token[mark - 1] != WordMark)
+                {
+                    return false;
+                }
+
+                mark = mark + 1 < token.Length ? token.IndexOf(WordMark, mark + 1) : -1;
+            }
+        }
+
+        return hasWordMarks;
+    }
+
+    private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
 }

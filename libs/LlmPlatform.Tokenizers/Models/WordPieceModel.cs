@@ -15,13 +15,15 @@ public sealed class WordPieceModel(Vocabulary vocabulary, string unknownToken, s
 
     public void Tokenize(string word, List<int> ids)
     {
-        if (word.EnumerateRunes().Count() > maxInputCharsPerWord)
+        if (word.Length > maxInputCharsPerWord && word.EnumerateRunes().Count() > maxInputCharsPerWord)
         {
             ids.Add(unknownId);
             return;
         }
 
-        var pieces = new List<int>();
+        var first = ids.Count;
+        Span<char> candidate = stackalloc char[continuingSubwordPrefix.Length + word.Length];
+        continuingSubwordPrefix.AsSpan().CopyTo(candidate);
         var start = 0;
         while (start < word.Length)
         {
@@ -34,8 +36,16 @@ public sealed class WordPieceModel(Vocabulary vocabulary, string unknownToken, s
                     continue;
                 }
 
-                var candidate = start > 0 ? continuingSubwordPrefix + word[start..end] : word[start..end];
-                if (vocabulary.TryGetId(candidate, out found))
+                // Continuation pieces are looked up with their "##" prefix, written in front of the slice in place.
+                var piece = word.AsSpan(start, end - start);
+                scoped ReadOnlySpan<char> key = piece;
+                if (start > 0)
+                {
+                    piece.CopyTo(candidate[continuingSubwordPrefix.Length..]);
+                    key = candidate[..(continuingSubwordPrefix.Length + piece.Length)];
+                }
+
+                if (vocabulary.TryGetId(key, out found))
                 {
                     break;
                 }
@@ -45,14 +55,13 @@ public sealed class WordPieceModel(Vocabulary vocabulary, string unknownToken, s
 
             if (found < 0)
             {
+                ids.RemoveRange(first, ids.Count - first);
                 ids.Add(unknownId);
                 return;
             }
 
-            pieces.Add(found);
+            ids.Add(found);
             start = end;
         }
-
-        ids.AddRange(pieces);
     }
 }

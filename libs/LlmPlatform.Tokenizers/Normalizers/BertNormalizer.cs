@@ -11,19 +11,14 @@ public sealed class BertNormalizer(bool cleanText, bool handleChineseChars, bool
 {
     public string Normalize(string text)
     {
-        if (cleanText)
+        if (cleanText || handleChineseChars)
         {
-            text = CleanText(text);
+            text = CleanAndPad(text);
         }
 
-        if (handleChineseChars)
+        if ((stripAccents ?? lowercase) && !IsAscii(text))
         {
-            text = PadChineseChars(text);
-        }
-
-        if (stripAccents ?? lowercase)
-        {
-            text = RemoveNonSpacingMarks(text.Normalize(NormalizationForm.FormD));
+            text = RemoveNonSpacingMarks(text.IsNormalized(NormalizationForm.FormD) ? text : text.Normalize(NormalizationForm.FormD));
         }
 
         return lowercase ? text.ToLowerInvariant() : text;
@@ -36,52 +31,68 @@ public sealed class BertNormalizer(bool cleanText, bool handleChineseChars, bool
         {
             if (Rune.GetUnicodeCategory(rune) != UnicodeCategory.NonSpacingMark)
             {
-                builder.Append(rune.ToString());
+                Append(builder, rune);
             }
         }
 
         return builder.ToString();
     }
 
-    private static string CleanText(string text)
+    /// <summary>Clean-up and CJK padding in one pass, in that order per character.</summary>
+    private string CleanAndPad(string text)
     {
-        var builder = new StringBuilder(text.Length);
+        var builder = new StringBuilder(text.Length + 8);
         foreach (var rune in text.EnumerateRunes())
         {
-            if (rune.Value is 0 or 0xFFFD || IsControl(rune))
+            var current = rune;
+            if (cleanText)
             {
-                continue;
+                if (rune.Value is 0 or 0xFFFD || IsControl(rune))
+                {
+                    continue;
+                }
+
+                if (IsWhitespace(rune))
+                {
+                    current = new Rune(' ');
+                }
             }
 
-            builder.Append(IsWhitespace(rune) ? " " : rune.ToString());
+            if (handleChineseChars && IsChineseChar(current.Value))
+            {
+                builder.Append(' ');
+                Append(builder, current);
+                builder.Append(' ');
+            }
+            else
+            {
+                Append(builder, current);
+            }
         }
 
         return builder.ToString();
     }
+
+    private static void Append(StringBuilder builder, Rune rune)
+    {
+        if (rune.IsBmp)
+        {
+            builder.Append((char)rune.Value);
+        }
+        else
+        {
+            Span<char> pair = stackalloc char[2];
+            builder.Append(pair[..rune.EncodeToUtf16(pair)]);
+        }
+    }
+
+    private static bool IsAscii(string text) => System.Text.Ascii.IsValid(text);
 
     private static bool IsWhitespace(Rune rune) => rune.Value is '\t' or '\n' or '\r' || Rune.IsWhiteSpace(rune);
 
     /// <summary>Rust's char::is_other: every C* category, except the three whitespace controls BERT keeps.</summary>
     private static bool IsControl(Rune rune) => rune.Value is not ('\t' or '\n' or '\r') && Rune.GetUnicodeCategory(rune) is
         UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.OtherNotAssigned or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate;
-
-    private static string PadChineseChars(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        foreach (var rune in text.EnumerateRunes())
-        {
-            if (IsChineseChar(rune.Value))
-            {
-                builder.Append(' ').Append(rune.ToString()).Append(' ');
-            }
-            else
-            {
-                builder.Append(rune.ToString());
-            }
-        }
-
-        return builder.ToString();
-    }
 
     /// <summary>The CJK Unified Ideographs blocks, as BERT's original tokenizer lists them.</summary>
     public static bool IsChineseChar(int codePoint) => codePoint is
