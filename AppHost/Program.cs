@@ -11,7 +11,8 @@ var redisMode = RedisModeSelector.Choose(
 var redis = builder.AddPlatformRedis("redis", redisMode);
 var modelPath = DemoModelPreparation.ModelPathFor(settings);
 
-var tokenizer = builder.AddPlatformService<Projects.Tokenizer>("tokenizer");
+var tokenizer = builder.AddGrpcPlatformService<Projects.Tokenizer>("tokenizer")
+    .WithEnvironment("Tokenizer__Models__0__Path", modelPath);
 
 var multimodal = builder.AddPlatformService<Projects.Multimodal>("multimodal");
 

@@ -3,7 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
 using LlmPlatform.Models.Demo;
+using Grpc.Net.Client;
+using LlmPlatform.Contracts.Tokenizer;
 using StackExchange.Redis;
+using TokenizerClient = LlmPlatform.Contracts.Tokenizer.Tokenizer.TokenizerClient;
 
 namespace LlmPlatform.AppHost.Tests;
 
@@ -58,6 +61,19 @@ public sealed class PlatformEndToEndTests(PlatformFixture platform)
         Assert.Equal("Healthy", model.GetProperty("status").GetString());
         Assert.Equal(ModelShape.Demo.Name, model.GetProperty("data").GetProperty("model").GetString());
         Assert.Equal("LlamaForCausalLM", model.GetProperty("data").GetProperty("architecture").GetString());
+    }
+
+    [Fact]
+    public async Task The_tokenizer_service_serves_the_demo_models_tokenizer_over_grpc()
+    {
+        using var channel = GrpcChannel.ForAddress(platform.App.GetEndpoint("tokenizer", "grpc"));
+        var client = new TokenizerClient(channel);
+
+        var models = await client.ListModelsAsync(new ListModelsRequest());
+        var encoded = await client.EncodeAsync(new EncodeRequest { Model = ModelShape.Demo.Name, Text = "<|im_start|>user" });
+
+        Assert.Equal([ModelShape.Demo.Name], models.Models);
+        Assert.Equal(Gpt2TokenizerFiles.IdOf(Gpt2Vocabulary.Instance, ChatMl.ImStart), encoded.Ids[0]);
     }
 
     [Theory]

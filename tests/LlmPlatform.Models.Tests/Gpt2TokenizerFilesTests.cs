@@ -73,8 +73,8 @@ public sealed class Gpt2TokenizerFilesTests(WrittenTokenizerFixture fixture) : I
         var vocabulary = Gpt2Vocabulary.Instance;
         var ids = fixture.HuggingFace.Encode("<|im_start|>user\nHi there<|im_end|>\n").Select(id => (int)id).ToArray();
 
-        Assert.Equal(Gpt2TokenizerFiles.IdOf(vocabulary, ChatTemplates.ImStart), ids[0]);
-        Assert.Contains(Gpt2TokenizerFiles.IdOf(vocabulary, ChatTemplates.ImEnd), ids);
+        Assert.Equal(Gpt2TokenizerFiles.IdOf(vocabulary, ChatMl.ImStart), ids[0]);
+        Assert.Contains(Gpt2TokenizerFiles.IdOf(vocabulary, ChatMl.ImEnd), ids);
         Assert.Equal(fixture.RealGpt2.EncodeToIds("user\nHi there"), ids[1..^2]);
     }
 

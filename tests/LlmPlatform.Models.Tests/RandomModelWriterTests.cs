@@ -116,7 +116,7 @@ public sealed class RandomModelWriterTests : IDisposable
     {
         RandomModelWriter.Write(temp.Path, SmallShapes.Tiny());
         var vocabulary = Gpt2Vocabulary.Instance;
-        var imEnd = Gpt2TokenizerFiles.IdOf(vocabulary, ChatTemplates.ImEnd);
+        var imEnd = Gpt2TokenizerFiles.IdOf(vocabulary, ChatMl.ImEnd);
 
         var config = ModelDirectory.Open(temp.Path).Config;
         Assert.Equal([imEnd], config.EosTokenId);
@@ -126,8 +126,8 @@ public sealed class RandomModelWriterTests : IDisposable
         Assert.Equal([imEnd, vocabulary.EndOfTextId], generation.RootElement.GetProperty("eos_token_id").EnumerateArray().Select(e => e.GetInt32()));
 
         using var tokenizerConfig = JsonDocument.Parse(File.ReadAllText(temp.Combine(ModelDirectory.TokenizerConfigFile)));
-        Assert.Equal(ChatTemplates.ChatMl, tokenizerConfig.RootElement.GetProperty("chat_template").GetString());
-        Assert.Equal(ChatTemplates.ImEnd, tokenizerConfig.RootElement.GetProperty("eos_token").GetString());
+        Assert.Equal(ChatMl.Template, tokenizerConfig.RootElement.GetProperty("chat_template").GetString());
+        Assert.Equal(ChatMl.ImEnd, tokenizerConfig.RootElement.GetProperty("eos_token").GetString());
         Assert.Equal(config.MaxPositionEmbeddings, tokenizerConfig.RootElement.GetProperty("model_max_length").GetInt32());
     }
 

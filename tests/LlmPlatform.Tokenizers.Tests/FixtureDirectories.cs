@@ -23,7 +23,7 @@ public static class FixtureDirectories
         {
             case "gpt2":
                 Gpt2TokenizerFiles.WriteTokenizerJson(Path.Combine(directory, HfTokenizer.TokenizerFile), Gpt2Vocabulary.Instance);
-                Gpt2TokenizerFiles.WriteTokenizerConfig(Path.Combine(directory, HfTokenizer.ConfigFile), Gpt2Vocabulary.Instance, 1024, ChatTemplates.ChatMl);
+                Gpt2TokenizerFiles.WriteTokenizerConfig(Path.Combine(directory, HfTokenizer.ConfigFile), Gpt2Vocabulary.Instance, 1024, ChatMl.Template);
                 break;
             case "bert":
                 WordPieceTokenizerFiles.Write(directory, File.ReadAllLines(Path.Combine(source, "vocab.txt")), lowercase: true, modelMaxLength: 512);

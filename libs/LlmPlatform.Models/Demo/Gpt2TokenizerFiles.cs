@@ -11,7 +11,7 @@ namespace LlmPlatform.Models.Demo;
 public static class Gpt2TokenizerFiles
 {
     /// <summary>The special tokens after the mergeable vocabulary, in id order.</summary>
-    public static IReadOnlyList<string> SpecialTokens { get; } = [Gpt2Vocabulary.EndOfText, ChatTemplates.ImStart, ChatTemplates.ImEnd];
+    public static IReadOnlyList<string> SpecialTokens { get; } = [Gpt2Vocabulary.EndOfText, ChatMl.ImStart, ChatMl.ImEnd];
 
     public static int TokenCount(Gpt2Vocabulary vocabulary) => vocabulary.TokensByRank.Count + SpecialTokens.Count;
 
@@ -105,7 +105,7 @@ public static class Gpt2TokenizerFiles
 
         json.WriteEndObject();
         json.WriteString("bos_token", Gpt2Vocabulary.EndOfText);
-        json.WriteString("eos_token", ChatTemplates.ImEnd);
+        json.WriteString("eos_token", ChatMl.ImEnd);
         json.WriteString("pad_token", Gpt2Vocabulary.EndOfText);
         json.WriteString("unk_token", Gpt2Vocabulary.EndOfText);
         json.WriteString("chat_template", chatTemplate);

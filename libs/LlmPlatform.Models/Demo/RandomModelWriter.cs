@@ -21,11 +21,11 @@ public static class RandomModelWriter
         var vocabulary = Gpt2Vocabulary.Instance;
         var tokenCount = Gpt2TokenizerFiles.TokenCount(vocabulary);
         var vocabSize = Math.Max(shape.VocabSize, (tokenCount + 63) / 64 * 64);
-        var imEnd = Gpt2TokenizerFiles.IdOf(vocabulary, ChatTemplates.ImEnd);
+        var imEnd = Gpt2TokenizerFiles.IdOf(vocabulary, ChatMl.ImEnd);
         var endOfText = vocabulary.EndOfTextId;
 
         Gpt2TokenizerFiles.WriteTokenizerJson(Path.Combine(directory, ModelDirectory.TokenizerFile), vocabulary);
-        Gpt2TokenizerFiles.WriteTokenizerConfig(Path.Combine(directory, ModelDirectory.TokenizerConfigFile), vocabulary, shape.MaxPositionEmbeddings, ChatTemplates.ChatMl);
+        Gpt2TokenizerFiles.WriteTokenizerConfig(Path.Combine(directory, ModelDirectory.TokenizerConfigFile), vocabulary, shape.MaxPositionEmbeddings, ChatMl.Template);
         ConfigFor(shape, vocabSize, bos: endOfText, eos: imEnd).Save(Path.Combine(directory, ModelDirectory.ConfigFile));
         WriteGenerationConfig(Path.Combine(directory, ModelDirectory.GenerationConfigFile), bos: endOfText, eos: [imEnd, endOfText]);
 
