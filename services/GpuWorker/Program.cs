@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LlmPlatform.GpuWorker;
+using LlmPlatform.GpuWorker.Api;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -29,4 +30,5 @@ app.Services.GetRequiredService<ServedModel>();
 
 app.MapDefaultEndpoints();
 app.MapOpenAiEndpoints();
+app.MapTokenizeEndpoints();
 app.Run();

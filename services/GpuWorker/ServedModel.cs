@@ -1,5 +1,7 @@
 using LlmPlatform.Models.Demo;
 using LlmPlatform.Models.HuggingFace;
+using LlmPlatform.Tokenizers;
+using LlmPlatform.Tokenizers.Chat;
 using LlmPlatform.Torch;
 using Microsoft.Extensions.Options;
 
@@ -8,11 +10,13 @@ namespace LlmPlatform.GpuWorker;
 /// <summary>The model this worker serves: its directory (checked at startup), its public name and its device.</summary>
 public sealed class ServedModel
 {
-    private ServedModel(ModelDirectory directory, string name, TorchDeviceInfo device)
+    private ServedModel(ModelDirectory directory, string name, TorchDeviceInfo device, HfTokenizer tokenizer)
     {
         Directory = directory;
         Name = name;
         Device = device;
+        Tokenizer = tokenizer;
+        Chat = new ChatPromptRenderer(tokenizer);
         CreatedAt = DateTimeOffset.UtcNow;
     }
 
@@ -21,6 +25,11 @@ public sealed class ServedModel
     public string Name { get; }
 
     public TorchDeviceInfo Device { get; }
+
+    /// <summary>The same tokenizer library the Tokenizer service runs, in process: ids are identical by construction.</summary>
+    public HfTokenizer Tokenizer { get; }
+
+    public ChatPromptRenderer Chat { get; }
 
     public DateTimeOffset CreatedAt { get; }
 
@@ -34,7 +43,7 @@ public sealed class ServedModel
         var device = TorchRuntime.Initialize(settings.Device);
         var name = string.IsNullOrWhiteSpace(settings.ServedModelName) ? directory.DefaultServedName : settings.ServedModelName;
         Log.ModelReady(logger, name, directory.Config.Architecture, directory.Path, device.Device);
-        return new ServedModel(directory, name, device);
+        return new ServedModel(directory, name, device, HfTokenizer.FromDirectory(directory.Path));
     }
 
     private static string PrepareDemoModel(WorkerOptions settings, ILogger logger)

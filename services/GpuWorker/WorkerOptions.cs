@@ -18,6 +18,12 @@ public sealed class WorkerOptions
     [RegularExpression("^(auto|cpu|cuda(:[0-9]+)?)$", ErrorMessage = "Engine:Device must be auto, cpu, cuda or cuda:N.")]
     public string Device { get; set; } = "auto";
 
+    /// <summary>
+    /// Accept a <c>chat_template</c> in requests (<c>--trust-request-chat-template true</c>). Off by default, as in
+    /// vLLM: a template is a program, and a client's template can loop for as long as it likes.
+    /// </summary>
+    public bool TrustRequestChatTemplate { get; set; }
+
     /// <summary>Where generated models are cached (<c>Models:CacheDirectory</c>); default ~/.cache/llmplatform/models.</summary>
     public string? ModelCacheDirectory { get; set; }
 
@@ -28,5 +34,6 @@ public sealed class WorkerOptions
         ["--served-model-name"] = $"{Section}:{nameof(ServedModelName)}",
         ["--device"] = $"{Section}:{nameof(Device)}",
         ["--model-cache-dir"] = $"{Section}:{nameof(ModelCacheDirectory)}",
+        ["--trust-request-chat-template"] = $"{Section}:{nameof(TrustRequestChatTemplate)}",
     };
 }

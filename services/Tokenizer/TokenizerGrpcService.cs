@@ -50,6 +50,11 @@ public sealed class TokenizerGrpcService(TokenizerRegistry registry, IOptions<To
         var tools = ParseJson<JsonArray>(request.ToolsJson, "tools_json", required: false);
         var kwargs = ParseJson<JsonObject>(request.TemplateKwargsJson, "template_kwargs_json", required: false);
         var overrideTemplate = request.ChatTemplate.Length > 0 ? request.ChatTemplate : null;
+        if (overrideTemplate is not null && !limits.TrustRequestChatTemplate)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "Chat templates in requests are not accepted by this server (Tokenizer:TrustRequestChatTemplate)."));
+        }
+
         if (overrideTemplate is null && !model.Chat.HasTemplate)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Model '{model.Name}' has no chat template; pass chat_template with the request."));

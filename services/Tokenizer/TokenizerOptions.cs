@@ -14,6 +14,9 @@ public sealed class TokenizerOptions
     [Range(1, int.MaxValue)]
     public int MaxInputChars { get; set; } = 1 << 20;
 
+    /// <summary>Accept a chat_template in RenderChat requests. Off by default: a client's template is a program that may not end.</summary>
+    public bool TrustRequestChatTemplate { get; set; }
+
     /// <summary>Most ids Decode accepts.</summary>
     [Range(1, int.MaxValue)]
     public int MaxInputIds { get; set; } = 1 << 20;

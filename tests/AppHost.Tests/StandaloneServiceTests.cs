@@ -25,6 +25,18 @@ public sealed class StandaloneServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_refuses_request_chat_templates_unless_trusted()
+    {
+        var model = ModelCache.EnsureRandomModel(modelsRoot, ModelShape.Demo with { Name = "untrusting", HiddenSize = 64, IntermediateSize = 128, Layers = 1, Heads = 4, KeyValueHeads = 2 });
+        await using var worker = await ServiceProcess.StartAsync(new Projects.GpuWorker().ProjectPath, port => ["--model", model, "--port", port]);
+
+        using var response = await worker.Client.PostAsJsonAsync("/tokenize", new { messages = new[] { new { role = "user", content = "hi" } }, chat_template = "{{ messages }}" });
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("--trust-request-chat-template", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_worker_given_a_directory_without_a_model_fails_at_startup_naming_what_is_missing()
     {
         var empty = Directory.CreateDirectory(Path.Combine(modelsRoot, "empty")).FullName;

@@ -26,7 +26,7 @@ public sealed class TokenizerServiceFixture : IAsyncLifetime
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures", "tokenizers");
         string[] families = ["gpt2", "llama3", "bert"];
         var grpcPort = FreePort();
-        var args = new List<string> { "--Server:Host=127.0.0.1", $"--Server:HttpPort={FreePort()}", $"--Server:GrpcPort={grpcPort}", $"--Tokenizer:MaxInputChars={MaxInputChars}" };
+        var args = new List<string> { "--Server:Host=127.0.0.1", $"--Server:HttpPort={FreePort()}", $"--Server:GrpcPort={grpcPort}", $"--Tokenizer:MaxInputChars={MaxInputChars}", "--Tokenizer:TrustRequestChatTemplate=true" };
         for (var i = 0; i < families.Length; i++)
         {
             args.Add($"--Tokenizer:Models:{i}:Path={FixtureDirectories.Materialize(families[i], fixtures, root)}");
@@ -36,6 +36,15 @@ public sealed class TokenizerServiceFixture : IAsyncLifetime
         await app.StartAsync();
         channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         Client = new TokenizerClient(channel);
+    }
+
+    /// <summary>Starts another instance of the service with the given extra arguments (same models); dispose it after use.</summary>
+    public async Task<(WebApplication App, TokenizerClient Client)> StartAnotherAsync(params string[] extraArgs)
+    {
+        var grpcPort = FreePort();
+        var other = TokenizerApp.Build(["--Server:Host=127.0.0.1", $"--Server:HttpPort={FreePort()}", $"--Server:GrpcPort={grpcPort}", $"--Tokenizer:Models:0:Path={DirectoryOf("gpt2")}", .. extraArgs]);
+        await other.StartAsync();
+        return (other, new TokenizerClient(GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}")));
     }
 
     private static int FreePort()

@@ -145,6 +145,20 @@ public sealed class TokenizerServiceTests(TokenizerServiceFixture service) : ICl
     }
 
     [Fact]
+    public async Task By_default_the_service_refuses_templates_sent_with_requests()
+    {
+        var (app, client) = await service.StartAnotherAsync();
+        await using var _ = app;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.RenderChatAsync(new RenderChatRequest { Model = "gpt2", MessagesJson = Conversation, ChatTemplate = "{{ messages }}" }).ResponseAsync);
+        var withModelTemplate = await client.RenderChatAsync(new RenderChatRequest { Model = "gpt2", MessagesJson = Conversation });
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("TrustRequestChatTemplate", error.Status.Detail);
+        Assert.StartsWith("<|im_start|>system", withModelTemplate.Prompt);
+    }
+
+    [Fact]
     public async Task A_model_without_a_chat_template_needs_one_in_the_request()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => service.Client.RenderChatAsync(new RenderChatRequest { Model = "bert", MessagesJson = Conversation }).ResponseAsync);

@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
 
+using LlmPlatform.GpuWorker.Api;
+
 namespace LlmPlatform.GpuWorker;
 
 /// <summary><c>GET /v1/models</c> in OpenAI's list shape, with vLLM's extra fields (root, parent, max_model_len).</summary>
@@ -18,9 +20,14 @@ public sealed record ModelCard(string Id, long Created, string OwnedBy, string R
 /// <summary>Worker version and what it runs on, for <c>GET /version</c> (vLLM answers the same path).</summary>
 public sealed record VersionInfo(string Version, string Device);
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(VersionInfo))]
+[JsonSerializable(typeof(OpenAiError))]
+[JsonSerializable(typeof(TokenizeRequest))]
+[JsonSerializable(typeof(TokenizeResponse))]
+[JsonSerializable(typeof(DetokenizeRequest))]
+[JsonSerializable(typeof(DetokenizeResponse))]
 internal sealed partial class WorkerJsonContext : JsonSerializerContext;
 
 internal static class OpenAiEndpoints
