@@ -50,6 +50,21 @@ public static class PieceSplitter
     {
         var matches = matchBuffer ??= [];
         pattern.Matches(piece.Text, matches);
+        if (behavior == SplitBehavior.Isolated)
+        {
+            // The common case (every regex pre-tokenizer): every match and every gap is a piece; no merging to plan.
+            var position = 0;
+            foreach (var (start, length) in matches)
+            {
+                AddIfNotEmpty(piece, position, start, output);
+                AddIfNotEmpty(piece, start, start + length, output);
+                position = start + length;
+            }
+
+            AddIfNotEmpty(piece, position, piece.Text.Length, output);
+            return;
+        }
+
         var segments = new List<(int Start, int End, bool IsMatch)>(matches.Count * 2 + 1);
         var previous = 0;
         foreach (var (start, length) in matches)
@@ -70,10 +85,15 @@ public static class PieceSplitter
 
         foreach (var (start, end) in Combine(segments, behavior))
         {
-            if (end > start)
-            {
-                output.Add(new Piece(piece.Text[start..end], piece.AtStart && start == 0));
-            }
+            AddIfNotEmpty(piece, start, end, output);
+        }
+    }
+
+    private static void AddIfNotEmpty(Piece piece, int start, int end, List<Piece> output)
+    {
+        if (end > start)
+        {
+            output.Add(new Piece(start == 0 && end == piece.Text.Length ? piece.Text : piece.Text[start..end], piece.AtStart && start == 0));
         }
     }
 
@@ -84,9 +104,6 @@ public static class PieceSplitter
         {
             case SplitBehavior.Removed:
                 result.AddRange(segments.Where(s => !s.IsMatch).Select(s => (s.Start, s.End)));
-                break;
-            case SplitBehavior.Isolated:
-                result.AddRange(segments.Select(s => (s.Start, s.End)));
                 break;
             case SplitBehavior.Contiguous:
                 MergeIntoLast(segments, result, (segment, previousMatch) => segment.IsMatch == previousMatch);

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace LlmPlatform.Tokenizers.PreTokenizers;
 
 /// <summary>Splits on whitespace, dropping it.</summary>
@@ -32,19 +35,48 @@ public sealed class PunctuationPreTokenizer(SplitBehavior behavior) : IPreTokeni
     public void Split(Piece piece, List<Piece> output) => PieceSplitter.Split(piece, PunctuationCharacter, behavior, invert: false, output);
 }
 
-/// <summary>BERT's basic tokenizer: split on whitespace, then isolate every punctuation character.</summary>
+/// <summary>
+/// BERT's basic tokenizer: split on whitespace, then isolate every punctuation character (ASCII punctuation or any
+/// P* category). One pass over the characters: this runs on every embedding request.
+/// </summary>
 public sealed class BertPreTokenizer : IPreTokenizer
 {
-    private readonly WhitespaceSplitPreTokenizer whitespace = new();
-    private readonly PunctuationPreTokenizer punctuation = new(SplitBehavior.Isolated);
-
     public void Split(Piece piece, List<Piece> output)
     {
-        var words = new List<Piece>();
-        whitespace.Split(piece, words);
-        foreach (var word in words)
+        var text = piece.Text;
+        var wordStart = -1;
+        for (var i = 0; i < text.Length;)
         {
-            punctuation.Split(word, output);
+            Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var consumed);
+            if (Rune.IsWhiteSpace(rune) || IsPunctuation(rune))
+            {
+                Flush(i);
+                if (!Rune.IsWhiteSpace(rune))
+                {
+                    output.Add(new Piece(text.Substring(i, consumed), piece.AtStart && i == 0));
+                }
+            }
+            else if (wordStart < 0)
+            {
+                wordStart = i;
+            }
+
+            i += consumed;
+        }
+
+        Flush(text.Length);
+
+        void Flush(int end)
+        {
+            if (wordStart >= 0)
+            {
+                output.Add(new Piece(text[wordStart..end], piece.AtStart && wordStart == 0));
+                wordStart = -1;
+            }
         }
     }
+
+    private static bool IsPunctuation(Rune rune) => rune.Value is >= '!' and <= '/' or >= ':' and <= '@' or >= '[' and <= '`' or >= '{' and <= '~'
+        || Rune.GetUnicodeCategory(rune) is UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation or UnicodeCategory.OpenPunctuation
+            or UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
 }
