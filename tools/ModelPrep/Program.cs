@@ -19,13 +19,15 @@ var headsOption = new Option<int?>("--heads");
 var kvHeadsOption = new Option<int?>("--kv-heads");
 var maxPositionsOption = new Option<int?>("--max-position-embeddings");
 var dtypeOption = new Option<string?>("--dtype") { Description = "Weights dtype: BF16, F16 or F32." };
+var ropeThetaOption = new Option<double?>("--rope-theta");
+var ropeScalingOption = new Option<string?>("--rope-scaling") { Description = "config.json rope_scaling as JSON, e.g. {\"rope_type\":\"linear\",\"factor\":2}." };
 var untiedOption = new Option<bool>("--untied") { Description = "Write a separate lm_head instead of tying it to the embedding." };
 var seedOption = new Option<int>("--seed") { DefaultValueFactory = _ => RandomModelWriter.DefaultSeed };
 
 var root = new RootCommand("Writes a random-weight model in Hugging Face layout (config.json, model.safetensors, GPT-2 tokenizer with ChatML).")
 {
     shapeOption, outOption, architectureOption, nameOption, hiddenOption, intermediateOption, layersOption, headsOption, kvHeadsOption,
-    maxPositionsOption, dtypeOption, untiedOption, seedOption,
+    maxPositionsOption, dtypeOption, ropeThetaOption, ropeScalingOption, untiedOption, seedOption,
 };
 
 root.SetAction(parse =>
@@ -48,6 +50,8 @@ root.SetAction(parse =>
         MaxPositionEmbeddings = parse.GetValue(maxPositionsOption) ?? preset.MaxPositionEmbeddings,
         DType = parse.GetValue(dtypeOption)?.ToUpperInvariant() ?? preset.DType,
         TieWordEmbeddings = preset.TieWordEmbeddings && !parse.GetValue(untiedOption),
+        RopeTheta = parse.GetValue(ropeThetaOption) ?? preset.RopeTheta,
+        RopeScaling = parse.GetValue(ropeScalingOption) is { } scaling ? System.Text.Json.JsonDocument.Parse(scaling).RootElement.Clone() : preset.RopeScaling,
     };
     var seed = parse.GetValue(seedOption);
     shape = shape with { Name = parse.GetValue(nameOption) ?? (shape == preset && seed == RandomModelWriter.DefaultSeed ? preset.Name : DescriptiveName(shape, seed)) };
@@ -88,4 +92,6 @@ return root.Parse(args).Invoke();
 // A folder name that changes with every dimension and the seed, so different models never share a cache entry.
 static string DescriptiveName(ModelShape shape, int seed) =>
     $"{ModelShape.SupportedArchitectures[shape.Architecture]}-h{shape.HiddenSize}-i{shape.IntermediateSize}-l{shape.Layers}-a{shape.Heads}-kv{shape.KeyValueHeads}" +
-    $"-p{shape.MaxPositionEmbeddings}-{shape.DType.ToLowerInvariant()}{(shape.TieWordEmbeddings ? "" : "-untied")}-seed{seed}";
+    $"-p{shape.MaxPositionEmbeddings}-{shape.DType.ToLowerInvariant()}{(shape.TieWordEmbeddings ? "" : "-untied")}-theta{shape.RopeTheta}" +
+    (shape.RopeScaling is { } scaling ? "-rope" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(scaling.GetRawText())))[..8].ToLowerInvariant() : "") +
+    $"-seed{seed}";

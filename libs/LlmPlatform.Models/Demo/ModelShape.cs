@@ -28,6 +28,9 @@ public sealed record ModelShape
 
     public double RopeTheta { get; init; } = 10000.0;
 
+    /// <summary>config.json's rope_scaling object (e.g. {"rope_type": "llama3", ...}), or null.</summary>
+    public System.Text.Json.JsonElement? RopeScaling { get; init; }
+
     public double RmsNormEps { get; init; } = 1e-5;
 
     public bool TieWordEmbeddings { get; init; } = true;

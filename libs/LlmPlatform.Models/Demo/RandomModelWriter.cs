@@ -53,6 +53,7 @@ public static class RandomModelWriter
         MaxPositionEmbeddings = shape.MaxPositionEmbeddings,
         RmsNormEps = shape.RmsNormEps,
         RopeTheta = shape.RopeTheta,
+        RopeScaling = shape.RopeScaling,
         TieWordEmbeddings = shape.TieWordEmbeddings,
         AttentionBias = shape.QkvBias,
         TorchDtype = shape.DType switch { "BF16" => "bfloat16", "F16" => "float16", _ => "float32" },

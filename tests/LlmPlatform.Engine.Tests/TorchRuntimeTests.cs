@@ -1,6 +1,6 @@
 using LlmPlatform.Torch;
 
-namespace LlmPlatform.Torch.Tests;
+namespace LlmPlatform.Engine.Tests;
 
 public sealed class TorchRuntimeTests
 {

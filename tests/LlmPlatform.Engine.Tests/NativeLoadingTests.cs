@@ -2,7 +2,7 @@ using System.Diagnostics;
 using LlmPlatform.Torch;
 using TorchSharp;
 
-namespace LlmPlatform.Torch.Tests;
+namespace LlmPlatform.Engine.Tests;
 
 /// <summary>
 /// libLibTorchSharp in this test's own output was patched by the build (GLIBCXX_3.4.32 made weak); these tests run

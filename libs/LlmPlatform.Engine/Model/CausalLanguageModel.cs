@@ -1,0 +1,90 @@
+using LlmPlatform.Engine.Attention;
+using LlmPlatform.Engine.Loading;
+using LlmPlatform.Models.HuggingFace;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace LlmPlatform.Engine.Model;
+
+/// <summary>
+/// A Llama-family causal LM (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM) loaded from a Hugging Face
+/// directory: embedding, decoder layers, final norm, and the LM head (the embedding itself when tied).
+/// </summary>
+public sealed class CausalLanguageModel : IDisposable
+{
+    private readonly Tensor embedding;
+    private readonly Tensor finalNorm;
+    private readonly Tensor lmHead;
+    private readonly DecoderLayer[] layers;
+    private readonly RotaryEmbedding rope;
+
+    private CausalLanguageModel(ModelSpec spec, Tensor embedding, Tensor finalNorm, Tensor lmHead, DecoderLayer[] layers, RotaryEmbedding rope, ScalarType dtype, Device device)
+    {
+        Spec = spec;
+        this.embedding = embedding;
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        this.layers = layers;
+        this.rope = rope;
+        DType = dtype;
+        Device = device;
+    }
+
+    public ModelSpec Spec { get; }
+
+    public ScalarType DType { get; }
+
+    public Device Device { get; }
+
+    /// <summary>Loads every weight now, so a missing tensor or an unsupported architecture fails at startup with its name.</summary>
+    public static CausalLanguageModel Load(ModelDirectory directory, ScalarType dtype, Device device)
+    {
+        if (dtype == ScalarType.Float16 && device.type == TorchSharp.DeviceType.CPU)
+        {
+            throw new NotSupportedException("float16 is not a compute dtype on CPU (matmul is ~100x slower than float32 there); use float32 or bfloat16.");
+        }
+
+        var spec = ModelSpec.From(directory.Config);
+        var weights = SafetensorsWeights.Open(directory.Path);
+        var embedding = weights.Load("model.embed_tokens.weight", dtype, device);
+        var lmHead = spec.TieWordEmbeddings || !weights.Contains("lm_head.weight") ? embedding : weights.Load("lm_head.weight", dtype, device);
+        var layers = Enumerable.Range(0, spec.Layers).Select(i => new DecoderLayer(spec, i, weights, dtype, device)).ToArray();
+        return new CausalLanguageModel(spec, embedding, weights.Load("model.norm.weight", dtype, device), lmHead, layers, new RotaryEmbedding(spec.Rope, spec.HeadDim, spec.MaxPositions, dtype, device), dtype, device);
+    }
+
+    /// <summary>
+    /// Runs one step over the flattened new tokens of every sequence in <paramref name="batch"/> and returns float32
+    /// logits [rows, vocab] for the token rows in <paramref name="logitRows"/> (usually each sequence's last token).
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, Tensor positions, AttentionBatch batch, PagedKvCache cache, Tensor logitRows)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = embedding.index_select(0, inputIds);
+        foreach (var layer in layers)
+        {
+            var next = layer.Forward(hidden, positions, rope, batch, cache);
+            hidden.Dispose();
+            hidden = next;
+        }
+
+        var last = RmsNorm.Apply(hidden.index_select(0, logitRows), finalNorm, Spec.RmsNormEps);
+        return linear(last, lmHead).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        foreach (var layer in layers)
+        {
+            layer.Dispose();
+        }
+
+        if (!ReferenceEquals(lmHead, embedding))
+        {
+            lmHead.Dispose();
+        }
+
+        embedding.Dispose();
+        finalNorm.Dispose();
+        rope.Dispose();
+    }
+}

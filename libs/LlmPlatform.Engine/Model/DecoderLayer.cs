@@ -1,0 +1,98 @@
+using LlmPlatform.Engine.Attention;
+using LlmPlatform.Engine.Loading;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace LlmPlatform.Engine.Model;
+
+/// <summary>
+/// One Llama-family decoder layer: RMSNorm, grouped-query attention over the paged cache (q, k, v with optional
+/// bias, rotary positions), residual; RMSNorm, SwiGLU MLP, residual.
+/// </summary>
+public sealed class DecoderLayer : IDisposable
+{
+    private readonly ModelSpec spec;
+    private readonly int index;
+    private readonly Tensor inputNorm, postAttentionNorm;
+    private readonly Tensor qWeight, kWeight, vWeight, oWeight;
+    private readonly Tensor? qBias, kBias, vBias;
+    private readonly Tensor gateWeight, upWeight, downWeight;
+
+    public DecoderLayer(ModelSpec spec, int index, SafetensorsWeights weights, ScalarType dtype, Device device)
+    {
+        this.spec = spec;
+        this.index = index;
+        var p = $"model.layers.{index}.";
+        Tensor Load(string name) => weights.Load(p + name, dtype, device);
+        inputNorm = Load("input_layernorm.weight");
+        postAttentionNorm = Load("post_attention_layernorm.weight");
+        qWeight = Load("self_attn.q_proj.weight");
+        kWeight = Load("self_attn.k_proj.weight");
+        vWeight = Load("self_attn.v_proj.weight");
+        oWeight = Load("self_attn.o_proj.weight");
+        if (spec.QkvBias)
+        {
+            qBias = Load("self_attn.q_proj.bias");
+            kBias = Load("self_attn.k_proj.bias");
+            vBias = Load("self_attn.v_proj.bias");
+        }
+
+        gateWeight = Load("mlp.gate_proj.weight");
+        upWeight = Load("mlp.up_proj.weight");
+        downWeight = Load("mlp.down_proj.weight");
+    }
+
+    /// <summary>Hidden states [tokens, hidden] in, hidden states out; this layer's new K/V are written to the cache.</summary>
+    public Tensor Forward(Tensor hidden, Tensor positions, RotaryEmbedding rope, AttentionBatch batch, PagedKvCache cache)
+    {
+        using var scope = NewDisposeScope();
+        var attended = hidden + Attention(RmsNorm.Apply(hidden, inputNorm, spec.RmsNormEps), positions, rope, batch, cache);
+        var output = attended + Mlp(RmsNorm.Apply(attended, postAttentionNorm, spec.RmsNormEps));
+        return output.MoveToOuterDisposeScope();
+    }
+
+    private Tensor Attention(Tensor x, Tensor positions, RotaryEmbedding rope, AttentionBatch batch, PagedKvCache cache)
+    {
+        var tokens = x.shape[0];
+        var q = rope.Apply(linear(x, qWeight, qBias).view(tokens, spec.Heads, spec.HeadDim), positions);
+        var k = rope.Apply(linear(x, kWeight, kBias).view(tokens, spec.KeyValueHeads, spec.HeadDim), positions);
+        var v = linear(x, vWeight, vBias).view(tokens, spec.KeyValueHeads, spec.HeadDim);
+        cache.Write(index, k, v, batch.SlotMapping);
+
+        var outputs = batch.Sequences.Select(sequence => SequenceAttention(q.narrow(0, sequence.QueryStart, sequence.QueryLength), sequence, cache)).ToList();
+        var merged = outputs.Count == 1 ? outputs[0] : cat(outputs, 0);
+        return linear(merged, oWeight);
+    }
+
+    /// <summary>
+    /// Attention of one sequence's new queries over its whole cached context. Query heads are grouped under their
+    /// KV head ([kv_heads, group × queries, head_dim]) so that K/V are read once per KV head instead of being
+    /// repeated per query head; new queries sit at the end of the context, so the causal mask is offset by the
+    /// number of earlier tokens.
+    /// </summary>
+    private Tensor SequenceAttention(Tensor q, SequenceSlice sequence, PagedKvCache cache)
+    {
+        var queries = sequence.QueryLength;
+        var group = spec.Heads / spec.KeyValueHeads;
+        var (key, value) = cache.Read(index, sequence.BlockTable, sequence.ContextLength);
+        var grouped = q.view(queries, spec.KeyValueHeads, group, spec.HeadDim).permute(1, 2, 0, 3).reshape(spec.KeyValueHeads, group * queries, spec.HeadDim);
+        Tensor? mask = null;
+        if (queries > 1)
+        {
+            mask = ones(queries, sequence.ContextLength, ScalarType.Bool, q.device).tril(sequence.ContextLength - queries).repeat(group, 1);
+        }
+
+        var output = scaled_dot_product_attention(grouped, key, value, mask);
+        return output.view(spec.KeyValueHeads, group, queries, spec.HeadDim).permute(2, 0, 1, 3).reshape(queries, spec.Heads * spec.HeadDim);
+    }
+
+    private Tensor Mlp(Tensor x) => linear(silu(linear(x, gateWeight)) * linear(x, upWeight), downWeight);
+
+    public void Dispose()
+    {
+        foreach (var tensor in new[] { inputNorm, postAttentionNorm, qWeight, kWeight, vWeight, oWeight, qBias, kBias, vBias, gateWeight, upWeight, downWeight })
+        {
+            tensor?.Dispose();
+        }
+    }
+}

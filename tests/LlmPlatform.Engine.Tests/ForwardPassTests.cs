@@ -1,0 +1,167 @@
+using LlmPlatform.Engine.Attention;
+using LlmPlatform.Engine.Model;
+using LlmPlatform.Models.HuggingFace;
+using static TorchSharp.torch;
+
+namespace LlmPlatform.Engine.Tests;
+
+/// <summary>
+/// The forward pass against an independent numpy implementation (tools/model-reference), and the paged KV cache
+/// against the one-shot forward: chunked prefill, decode and batching must not change any logit.
+/// </summary>
+public sealed class ForwardPassTests
+{
+    private const int BlockSize = 16;
+    private const double Tolerance = 2e-4;
+
+    public static TheoryData<string> Cases() => new(ReferenceCases.Names);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Prefill_logits_match_the_numpy_reference_at_every_position(string name)
+    {
+        var reference = ReferenceCases.Logits(name);
+        using var model = Load(name, ScalarType.Float32);
+        using var cache = Cache(model);
+
+        var logits = Prefill(model, cache, reference.Tokens, [3, 1]);
+
+        for (var position = 0; position < reference.Rows.Length; position++)
+        {
+            AssertMatches(reference.Rows[position], logits[position], Tolerance, $"{name} position {position}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Chunked_prefill_and_token_by_token_decode_give_the_same_logits(string name)
+    {
+        var reference = ReferenceCases.Logits(name);
+        var tokens = reference.Tokens;
+        using var model = Load(name, ScalarType.Float32);
+        using var cache = Cache(model);
+        int[] blocks = [5, 2];
+
+        var rows = new List<float[]>();
+        rows.AddRange(Step(model, cache, new SequenceStep(blocks, 0, tokens[..5]), allRows: true));
+        rows.AddRange(Step(model, cache, new SequenceStep(blocks, 5, tokens[5..12]), allRows: true));
+        for (var position = 12; position < tokens.Length; position++)
+        {
+            rows.AddRange(Step(model, cache, new SequenceStep(blocks, position, [tokens[position]]), allRows: true));
+        }
+
+        for (var position = 0; position < tokens.Length; position++)
+        {
+            AssertMatches(reference.Rows[position], rows[position], Tolerance, $"{name} position {position}");
+        }
+    }
+
+    [Fact]
+    public void Sequences_batched_in_one_step_do_not_affect_each_other()
+    {
+        var reference = ReferenceCases.Logits("llama-gqa");
+        var tokens = reference.Tokens;
+        using var model = Load("llama-gqa", ScalarType.Float32);
+        using var cache = Cache(model);
+        Step(model, cache, new SequenceStep([0, 1], 0, tokens[..10]), allRows: false);
+
+        // One step: the first sequence decodes one token, a second one (other blocks) prefills 7, a third decodes too.
+        var (ids, positions, batch, last) = StepInputs.Build(BlockSize,
+            new SequenceStep([0, 1], 10, [tokens[10]]),
+            new SequenceStep([4], 0, tokens[..7]),
+            new SequenceStep([6, 7], 0, tokens[..1]));
+        using (batch)
+        using (var logits = model.Forward(ids, positions, batch, cache, last))
+        {
+            AssertMatches(reference.Rows[10], logits[0].data<float>().ToArray(), Tolerance, "decoding sequence");
+            AssertMatches(reference.Rows[6], logits[1].data<float>().ToArray(), Tolerance, "prefilling sequence");
+            AssertMatches(reference.Rows[0], logits[2].data<float>().ToArray(), Tolerance, "single-token sequence");
+        }
+    }
+
+    [Fact]
+    public void Bfloat16_compute_stays_close_to_float32()
+    {
+        var reference = ReferenceCases.Logits("llama-gqa");
+        using var model = Load("llama-gqa", ScalarType.BFloat16);
+        using var cache = Cache(model);
+
+        var logits = Prefill(model, cache, reference.Tokens, [0, 1]);
+
+        AssertMatches(reference.Rows[^1], logits[^1], 0.05, "bfloat16");
+    }
+
+    [Fact]
+    public void An_unsupported_architecture_is_named_at_load_time()
+    {
+        var directory = CopyWithConfigEdit("llama-gqa", "\"LlamaForCausalLM\"", "\"GPTNeoXForCausalLM\"");
+
+        var error = Assert.Throws<NotSupportedException>(() => CausalLanguageModel.Load(ModelDirectory.Open(directory), ScalarType.Float32, CPU));
+        Assert.Contains("GPTNeoXForCausalLM", error.Message);
+    }
+
+    [Fact]
+    public void A_missing_tensor_is_named_at_load_time()
+    {
+        var directory = CopyWithConfigEdit("llama-gqa", "\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3");
+
+        var error = Assert.Throws<InvalidDataException>(() => CausalLanguageModel.Load(ModelDirectory.Open(directory), ScalarType.Float32, CPU));
+        Assert.Contains("model.layers.2.input_layernorm.weight", error.Message);
+    }
+
+    [Fact]
+    public void Float16_compute_is_refused_on_cpu()
+    {
+        Assert.Throws<NotSupportedException>(() => CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float16, CPU));
+    }
+
+    private static CausalLanguageModel Load(string name, ScalarType dtype) => CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory(name)), dtype, CPU);
+
+    private static PagedKvCache Cache(CausalLanguageModel model) =>
+        new(model.Spec.Layers, blocks: 8, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+
+    private static List<float[]> Prefill(CausalLanguageModel model, PagedKvCache cache, int[] tokens, int[] blocks) =>
+        Step(model, cache, new SequenceStep(blocks, 0, tokens), allRows: true);
+
+    private static List<float[]> Step(CausalLanguageModel model, PagedKvCache cache, SequenceStep step, bool allRows)
+    {
+        var (ids, positions, batch, last) = StepInputs.Build(BlockSize, step);
+        using (batch)
+        using (var rows = allRows ? StepInputs.Rows(0, step.NewTokens.Length) : last)
+        using (var logits = model.Forward(ids, positions, batch, cache, rows))
+        {
+            return Enumerable.Range(0, (int)logits.shape[0]).Select(i => logits[i].data<float>().ToArray()).ToList();
+        }
+    }
+
+    private static void AssertMatches(ReferenceRow expected, float[] actual, double tolerance, string what)
+    {
+        for (var i = 0; i < expected.First.Length; i++)
+        {
+            Assert.True(Math.Abs(expected.First[i] - actual[i]) <= tolerance, $"{what}: logit {i} is {actual[i]}, reference {expected.First[i]}");
+        }
+
+        foreach (var (id, logit) in expected.Top)
+        {
+            Assert.True(Math.Abs(logit - actual[id]) <= tolerance, $"{what}: top logit of {id} is {actual[id]}, reference {logit}");
+        }
+
+        Assert.Equal(expected.Top[0].Id, Array.IndexOf(actual, actual.Max()));
+        var sumOfSquares = actual.Sum(v => (double)v * v);
+        Assert.True(Math.Abs(sumOfSquares - expected.SumOfSquares) <= tolerance * 100 * Math.Max(1, expected.SumOfSquares), $"{what}: sum of squares {sumOfSquares}, reference {expected.SumOfSquares}");
+    }
+
+    private static string CopyWithConfigEdit(string name, string find, string replace)
+    {
+        var source = ReferenceCases.ModelDirectory(name);
+        var target = Directory.CreateTempSubdirectory("llmplatform-engine-edited-").FullName;
+        foreach (var file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        var config = Path.Combine(target, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace(find, replace, StringComparison.Ordinal));
+        return target;
+    }
+}
