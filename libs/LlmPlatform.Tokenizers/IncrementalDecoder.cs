@@ -30,10 +30,21 @@ public sealed class IncrementalDecoder
     public string Add(int id)
     {
         ids.Add(id);
+        return Emit(final: false);
+    }
+
+    /// <summary>
+    /// At the end of generation: whatever is still held back, incomplete characters included (as U+FFFD, as a full
+    /// decode shows them), so that the streamed text always adds up to the full decode.
+    /// </summary>
+    public string Flush() => Emit(final: true);
+
+    private string Emit(bool final)
+    {
         var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ids);
         var prefixText = tokenizer.Decode(span[prefixOffset..readOffset], skipSpecialTokens);
         var newText = tokenizer.Decode(span[prefixOffset..], skipSpecialTokens);
-        if (newText.Length <= prefixText.Length || newText.EndsWith('\uFFFD'))
+        if (newText.Length <= prefixText.Length || (!final && newText.EndsWith('\uFFFD')))
         {
             return "";
         }

@@ -32,6 +32,20 @@ public sealed class StreamingDecodeTests
         Assert.Equal(tokenizer.Decode(ids, skipSpecialTokens), streamed);
     }
 
+    [Fact]
+    public void Flushing_releases_a_held_incomplete_character_as_a_full_decode_shows_it()
+    {
+        var tokenizer = TokenizerFixtures.Tokenizer("gpt2");
+        var emoji = tokenizer.Encode("👋", addSpecialTokens: false);
+        var decoder = tokenizer.CreateIncrementalDecoder();
+
+        var streamed = string.Concat(emoji[..^1].Select(decoder.Add)) + decoder.Flush();
+
+        Assert.True(emoji.Length > 1);
+        Assert.Equal(tokenizer.Decode(emoji[..^1]), streamed);
+        Assert.Contains('\uFFFD', streamed);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Streaming_after_a_prompt_emits_only_the_generated_text(string family, bool skipSpecialTokens)

@@ -1,0 +1,142 @@
+using System.Threading.Channels;
+using LlmPlatform.Engine.Attention;
+using LlmPlatform.Engine.Model;
+using LlmPlatform.Engine.Output;
+using LlmPlatform.Models.HuggingFace;
+using LlmPlatform.PrefixHashing;
+using LlmPlatform.Scheduling;
+using LlmPlatform.Tokenizers;
+using static TorchSharp.torch;
+
+namespace LlmPlatform.Engine.Tests;
+
+/// <summary>The engine loop on its own thread, with requests from the test thread, as the HTTP side will use it.</summary>
+public sealed class LlmEngineTests : IDisposable
+{
+    private const int BlockSize = 16;
+    private readonly CausalLanguageModel model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, CPU);
+    private readonly PagedKvCache cache;
+    private readonly Scheduler scheduler;
+    private readonly HfTokenizer tokenizer = HfTokenizer.FromDirectory(ReferenceCases.ModelDirectory("llama-gqa"));
+    private readonly LlmEngine engine;
+
+    public LlmEngineTests()
+    {
+        cache = new PagedKvCache(model.Spec.Layers, 32, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+        scheduler = new Scheduler(new SchedulerOptions(32, maxModelLen: 512, BlockSize, maxNumSeqs: 8, maxNumBatchedTokens: 32), eosTokenIds: []);
+        engine = new LlmEngine(new ModelRunner(model, cache, []), scheduler, tokenizer, []);
+    }
+
+    public void Dispose()
+    {
+        engine.Dispose();
+        cache.Dispose();
+        model.Dispose();
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_stream_their_own_greedy_tokens_and_text()
+    {
+        var prompts = new[] { "The quick brown fox", "Hello, world! 👋", "def main():" }.Select(p => tokenizer.Encode(p)).ToArray();
+
+        var readers = prompts.Select((prompt, i) => engine.Submit(Request($"r{i}", prompt, new SamplingParams(temperature: 0, maxTokens: 8, ignoreEos: true)))).ToArray();
+        var results = await Task.WhenAll(readers.Select(Collect));
+
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            var outputs = results[i];
+            var tokens = outputs.SelectMany(o => o.TokenIds).ToArray();
+            Assert.Equal(GreedyReference(prompts[i], 8), tokens);
+            Assert.Equal(tokenizer.Decode(tokens, skipSpecialTokens: true), string.Concat(outputs.Select(o => o.Text)));
+            Assert.Equal("length", outputs[^1].FinishReason);
+            Assert.Equal((prompts[i].Length, 8), (outputs[^1].PromptTokens, outputs[^1].OutputTokens));
+            Assert.All(outputs[..^1], o => Assert.Null(o.FinishReason));
+        }
+    }
+
+    [Fact]
+    public async Task A_repeated_prompt_reports_its_cached_tokens()
+    {
+        var prompt = tokenizer.Encode(string.Join(' ', Enumerable.Repeat("cached prefix", 20)));
+        await Collect(engine.Submit(Request("first", prompt, new SamplingParams(temperature: 0, maxTokens: 2))));
+
+        var second = await Collect(engine.Submit(Request("second", prompt, new SamplingParams(temperature: 0, maxTokens: 2))));
+
+        Assert.Equal((prompt.Length - 1) / BlockSize * BlockSize, second[^1].CachedTokens);
+    }
+
+    [Fact]
+    public async Task A_stop_string_ends_generation_before_the_string()
+    {
+        var prompt = tokenizer.Encode("The quick brown fox");
+        var greedy = GreedyReference(prompt, 6);
+        var text = tokenizer.Decode(greedy, skipSpecialTokens: true);
+        var stop = tokenizer.Decode(greedy[3..5], skipSpecialTokens: true);
+
+        var outputs = await Collect(engine.Submit(Request("stop", prompt, new SamplingParams(temperature: 0, maxTokens: 6, stop: [stop]))));
+
+        Assert.Equal("stop", outputs[^1].FinishReason);
+        Assert.Equal(text[..text.IndexOf(stop, StringComparison.Ordinal)], string.Concat(outputs.Select(o => o.Text)));
+    }
+
+    [Fact]
+    public async Task Aborting_frees_the_requests_blocks_at_once()
+    {
+        var reader = engine.Submit(Request("long", tokenizer.Encode("Tell me a very long story"), new SamplingParams(temperature: 0, maxTokens: 400, ignoreEos: true)));
+        await reader.ReadAsync();
+        await reader.ReadAsync();
+
+        engine.Abort("long");
+        var rest = await Collect(reader);
+
+        Assert.Equal("abort", rest[^1].FinishReason);
+        Assert.Equal(0, scheduler.BlockManager.NumUsedBlocks);
+    }
+
+    [Fact]
+    public async Task A_seeded_request_with_n_choices_repeats_exactly()
+    {
+        var prompt = tokenizer.Encode("Once upon a time");
+        var sampling = new SamplingParams(temperature: 1.0, maxTokens: 6, seed: 1234, n: 2, ignoreEos: true);
+
+        var first = await Collect(engine.Submit(Request("a", prompt, sampling)));
+        var second = await Collect(engine.Submit(Request("b", prompt, sampling)));
+
+        int[] Tokens(List<RequestOutput> outputs, int index) => outputs.Where(o => o.Index == index).SelectMany(o => o.TokenIds).ToArray();
+        Assert.Equal(2, first.Count(o => o.Finished));
+        Assert.Equal(Tokens(first, 0), Tokens(second, 0));
+        Assert.Equal(Tokens(first, 1), Tokens(second, 1));
+        Assert.Equal(6, Tokens(first, 1).Length);
+    }
+
+    private static GenerationRequest Request(string id, int[] prompt, SamplingParams sampling) => new(id, prompt, sampling, new PrefixHashSeed("llama-gqa", "tenant"));
+
+    private static async Task<List<RequestOutput>> Collect(ChannelReader<RequestOutput> reader)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var outputs = new List<RequestOutput>();
+        await foreach (var output in reader.ReadAllAsync(timeout.Token))
+        {
+            outputs.Add(output);
+        }
+
+        return outputs;
+    }
+
+    private int[] GreedyReference(int[] prompt, int count)
+    {
+        var tokens = prompt.ToList();
+        for (var i = 0; i < count; i++)
+        {
+            using var fresh = new PagedKvCache(model.Spec.Layers, 8, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+            var (ids, positions, batch, last) = StepInputs.Build(BlockSize, new SequenceStep([0, 1, 2, 3, 4, 5, 6, 7], 0, [.. tokens]));
+            using (batch)
+            using (var logits = model.Forward(ids, positions, batch, fresh, last))
+            {
+                tokens.Add((int)logits[0].argmax().item<long>());
+            }
+        }
+
+        return tokens.Skip(prompt.Length).ToArray();
+    }
+}
