@@ -55,6 +55,46 @@ public sealed class LlmEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Greedy_output_is_the_same_alone_and_among_sixteen_mixed_concurrent_requests()
+    {
+        var random = new Random(5);
+        var prompts = Enumerable.Range(0, 16).Select(i => Enumerable.Range(0, 3 + random.Next(60)).Select(_ => random.Next(50000)).ToArray()).ToArray();
+        var sampling = new SamplingParams(temperature: 0, maxTokens: 6, ignoreEos: true);
+        var alone = new List<int[]>();
+        foreach (var (prompt, i) in prompts.Select((p, i) => (p, i)))
+        {
+            alone.Add((await Collect(engine.Submit(Request($"alone{i}", prompt, sampling)))).SelectMany(o => o.TokenIds).ToArray());
+        }
+
+        // All at once: prefills of later requests interleave with decodes of earlier ones under the 32-token budget.
+        var together = await Task.WhenAll(prompts.Select((prompt, i) => Collect(engine.Submit(Request($"together{i}", prompt, sampling)))));
+
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(alone[i], together[i].SelectMany(o => o.TokenIds).ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task A_request_sharing_a_200_token_prefix_computes_only_its_new_tokens_and_answers_the_same()
+    {
+        var random = new Random(9);
+        var prefix = Enumerable.Range(0, 200).Select(_ => random.Next(50000)).ToArray();
+        int[] first = [.. prefix, 11, 12, 13];
+        int[] second = [.. prefix, 21, 22, 23, 24, 25];
+        var sampling = new SamplingParams(temperature: 0, maxTokens: 5, ignoreEos: true);
+        await Collect(engine.Submit(Request("first", first, sampling)));
+        var computedBefore = scheduler.BlockManager.PrefixCacheQueriedTokens - scheduler.BlockManager.PrefixCacheHitTokens;
+
+        var cached = await Collect(engine.Submit(Request("second", second, sampling)));
+
+        var computed = scheduler.BlockManager.PrefixCacheQueriedTokens - scheduler.BlockManager.PrefixCacheHitTokens - computedBefore;
+        Assert.Equal(192, cached[^1].CachedTokens);
+        Assert.Equal(second.Length - 192, computed);
+        Assert.Equal(GreedyReference(second, 5), cached.SelectMany(o => o.TokenIds).ToArray());
+    }
+
+    [Fact]
     public async Task A_repeated_prompt_reports_its_cached_tokens()
     {
         var prompt = tokenizer.Encode(string.Join(' ', Enumerable.Repeat("cached prefix", 20)));
@@ -128,8 +168,9 @@ public sealed class LlmEngineTests : IDisposable
         var tokens = prompt.ToList();
         for (var i = 0; i < count; i++)
         {
-            using var fresh = new PagedKvCache(model.Spec.Layers, 8, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
-            var (ids, positions, batch, last) = StepInputs.Build(BlockSize, new SequenceStep([0, 1, 2, 3, 4, 5, 6, 7], 0, [.. tokens]));
+            var blocks = (tokens.Count + BlockSize - 1) / BlockSize;
+            using var fresh = new PagedKvCache(model.Spec.Layers, blocks, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+            var (ids, positions, batch, last) = StepInputs.Build(BlockSize, new SequenceStep([.. Enumerable.Range(0, blocks)], 0, [.. tokens]));
             using (batch)
             using (var logits = model.Forward(ids, positions, batch, fresh, last))
             {
