@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using System.Diagnostics;
+using LlmPlatform.Engine.Metrics;
 using LlmPlatform.Engine.Output;
 using LlmPlatform.Engine.Sampling;
 using LlmPlatform.Scheduling;
@@ -23,11 +25,13 @@ public sealed class LlmEngine : IDisposable
     private readonly Dictionary<string, List<long>> requests = [];
     private readonly Thread thread;
     private readonly CancellationTokenSource stopping = new();
+    private readonly EngineMetrics? metrics;
     private long nextSequenceId;
 
-    public LlmEngine(ModelRunner runner, Scheduler scheduler, HfTokenizer tokenizer, IEnumerable<int> eosTokenIds)
+    public LlmEngine(ModelRunner runner, Scheduler scheduler, HfTokenizer tokenizer, IEnumerable<int> eosTokenIds, EngineMetrics? metrics = null)
     {
         this.runner = runner;
+        this.metrics = metrics;
         this.scheduler = scheduler;
         this.tokenizer = tokenizer;
         this.eosTokenIds = eosTokenIds.ToHashSet();
@@ -42,12 +46,12 @@ public sealed class LlmEngine : IDisposable
     public ChannelReader<RequestOutput> Submit(GenerationRequest request)
     {
         var channel = Channel.CreateUnbounded<RequestOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        commands.Add(new Command(request, null, channel.Writer));
+        commands.Add(new Command(request, null, channel.Writer, Stopwatch.GetTimestamp()));
         return channel.Reader;
     }
 
     /// <summary>Ends a request at once (client gone): its blocks are freed on the next turn of the loop.</summary>
-    public void Abort(string requestId) => commands.Add(new Command(null, requestId, null));
+    public void Abort(string requestId) => commands.Add(new Command(null, requestId, null, Stopwatch.GetTimestamp()));
 
     private void Loop()
     {
@@ -88,7 +92,7 @@ public sealed class LlmEngine : IDisposable
     {
         if (command.Request is { } request)
         {
-            Add(request, command.Writer!);
+            Add(request, command.Writer!, command.Timestamp);
         }
         else if (requests.Remove(command.AbortId!, out var ids))
         {
@@ -100,7 +104,7 @@ public sealed class LlmEngine : IDisposable
         }
     }
 
-    private void Add(GenerationRequest request, ChannelWriter<RequestOutput> writer)
+    private void Add(GenerationRequest request, ChannelWriter<RequestOutput> writer, long arrival)
     {
         var leader = new Sequence(nextSequenceId++, request.PromptTokenIds, request.Sampling, request.HashSeed, request.Priority);
         var sequences = new List<Sequence> { leader };
@@ -110,7 +114,7 @@ public sealed class LlmEngine : IDisposable
         }
 
         var ids = new List<long>();
-        var requestState = new RequestState(request.RequestId, writer, sequences.Count);
+        var requestState = new RequestState(request.RequestId, writer, sequences.Count, arrival);
         for (var index = 0; index < sequences.Count; index++)
         {
             var sequence = sequences[index];
@@ -130,6 +134,15 @@ public sealed class LlmEngine : IDisposable
         if (batch.IsEmpty)
         {
             return;
+        }
+
+        foreach (var item in batch.Sequences)
+        {
+            if (choices.TryGetValue(item.Sequence.Id, out var waiting) && !waiting.Scheduled)
+            {
+                waiting.Scheduled = true;
+                metrics?.Scheduled(Stopwatch.GetElapsedTime(waiting.Request.Arrival));
+            }
         }
 
         var sampled = runner.Run(batch);
@@ -159,6 +172,7 @@ public sealed class LlmEngine : IDisposable
             && (eosTokenIds.Contains(token.Token) || sampling.StopTokenIds.Contains(token.Token));
         var text = endsOnToken && !sampling.IncludeStopStrInOutput ? "" : state.Stops.Append(state.Decoder.Add(token.Token));
         var logprobs = sampling.Logprobs is not null ? [token] : Array.Empty<SampledToken>();
+        RecordToken(state);
 
         if (!finishedByScheduler && state.Stops.Stopped)
         {
@@ -177,6 +191,22 @@ public sealed class LlmEngine : IDisposable
         state.Writer.TryWrite(Output(state, [token.Token], text, logprobs, null));
     }
 
+    private void RecordToken(ChoiceState state)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (state.LastToken is { } previous)
+        {
+            metrics?.NextToken(Stopwatch.GetElapsedTime(previous, now));
+        }
+        else
+        {
+            metrics?.FirstToken(Stopwatch.GetElapsedTime(state.Request.Arrival, now));
+        }
+
+        state.LastToken = now;
+        metrics?.Generated(1);
+    }
+
     private void Complete(ChoiceState state, string reason, IReadOnlyList<int> tokens, string text = "", IReadOnlyList<SampledToken>? logprobs = null)
     {
         if (!choices.Remove(state.Sequence.Id))
@@ -184,6 +214,7 @@ public sealed class LlmEngine : IDisposable
             return;
         }
 
+        metrics?.Finished(state.Sequence.NumPromptTokens, Stopwatch.GetElapsedTime(state.Request.Arrival));
         state.Writer.TryWrite(Output(state, tokens, text, logprobs ?? [], reason));
         if (--state.Request.Remaining == 0)
         {
@@ -203,12 +234,15 @@ public sealed class LlmEngine : IDisposable
         stopping.Dispose();
     }
 
-    private sealed record Command(GenerationRequest? Request, string? AbortId, ChannelWriter<RequestOutput>? Writer);
+    private sealed record Command(GenerationRequest? Request, string? AbortId, ChannelWriter<RequestOutput>? Writer, long Timestamp);
 
     /// <summary>A request's channel, shared by its n choices; it completes when the last choice ends.</summary>
-    private sealed class RequestState(string requestId, ChannelWriter<RequestOutput> writer, int choices)
+    private sealed class RequestState(string requestId, ChannelWriter<RequestOutput> writer, int choices, long arrival)
     {
         public string RequestId { get; } = requestId;
+
+        /// <summary>When the request was submitted (Stopwatch timestamp), for queue time, TTFT and latency.</summary>
+        public long Arrival { get; } = arrival;
 
         public ChannelWriter<RequestOutput> Writer { get; } = writer;
 
@@ -231,5 +265,9 @@ public sealed class LlmEngine : IDisposable
         public IncrementalDecoder Decoder { get; } = decoder;
 
         public StopStringMatcher Stops { get; } = stops;
+
+        public bool Scheduled { get; set; }
+
+        public long? LastToken { get; set; }
     }
 }
