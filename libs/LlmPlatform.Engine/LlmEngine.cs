@@ -39,6 +39,12 @@ public sealed class LlmEngine : IDisposable
         thread.Start();
     }
 
+    /// <summary>
+    /// Raised on the engine thread after each step that changed the prefix cache, with the changes in order (for the
+    /// Router's index). Handlers must be quick: the next step waits for them.
+    /// </summary>
+    public event Action<IReadOnlyList<KvCacheEvent>>? KvCacheChanged;
+
     /// <summary>Raised on the engine thread if a step fails; the engine then fails every request in flight.</summary>
     public event Action<Exception>? StepFailed;
 
@@ -72,6 +78,12 @@ public sealed class LlmEngine : IDisposable
                 if (scheduler.HasUnfinished)
                 {
                     Step();
+                }
+
+                var events = scheduler.BlockManager.DrainEvents();
+                if (events.Count > 0)
+                {
+                    KvCacheChanged?.Invoke(events);
                 }
             }
         }

@@ -95,6 +95,34 @@ public sealed class LlmEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Full_prompt_blocks_are_announced_with_the_shared_prefix_hashes()
+    {
+        var stored = new List<BlockHash>();
+        engine.KvCacheChanged += events =>
+        {
+            lock (stored)
+            {
+                stored.AddRange(events.OfType<BlockStored>().SelectMany(e => e.Hashes));
+            }
+        };
+        var prompt = Enumerable.Range(1000, 40).ToArray();
+        var seed = new PrefixHashSeed("llama-gqa", "tenant");
+
+        await Collect(engine.Submit(Request("announce", prompt, new SamplingParams(temperature: 0, maxTokens: 1))));
+
+        // Events are raised at the end of the engine's step, which may come just after the request's last output.
+        for (var wait = 0; wait < 100 && Volatile.Read(ref stored).Count < 2; wait++)
+        {
+            await Task.Delay(50);
+        }
+
+        lock (stored)
+        {
+            Assert.Equal(PrefixBlockHasher.HashPrompt(seed, prompt, BlockSize), stored.Take(2));
+        }
+    }
+
+    [Fact]
     public async Task A_repeated_prompt_reports_its_cached_tokens()
     {
         var prompt = tokenizer.Encode(string.Join(' ', Enumerable.Repeat("cached prefix", 20)));
