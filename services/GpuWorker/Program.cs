@@ -9,6 +9,7 @@ builder.AddServiceDefaults();
 
 builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton(services => ServedModel.Load(services.GetRequiredService<IOptions<WorkerOptions>>(), services.GetRequiredService<ILogger<ServedModel>>()));
+builder.Services.AddSingleton<EngineHost>();
 builder.Services.AddHealthChecks().AddCheck<ServedModelHealthCheck>("model");
 builder.Services.ConfigureHttpJsonOptions(json =>
 {
@@ -25,8 +26,9 @@ if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString("redis")))
 
 var app = builder.Build();
 
-// Load the model before listening: a bad path or a missing native library fails startup, not the first request.
-app.Services.GetRequiredService<ServedModel>();
+// Load the model and start the engine before listening: a bad path, a missing native library or a KV budget too
+// small fails startup, not the first request.
+app.Services.GetRequiredService<EngineHost>();
 
 app.MapDefaultEndpoints();
 app.MapOpenAiEndpoints();

@@ -33,8 +33,6 @@ public sealed class ServedModel
 
     public DateTimeOffset CreatedAt { get; }
 
-    public int MaxModelLength => Directory.Config.MaxPositionEmbeddings;
-
     public static ServedModel Load(IOptions<WorkerOptions> options, ILogger<ServedModel> logger)
     {
         var settings = options.Value;
@@ -73,4 +71,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Preparing the demo model: {Percent}%")]
     public static partial void PreparingDemoModel(ILogger logger, int percent);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Engine ready: {DType}, {Blocks} KV blocks of {BlockSize} tokens, max_model_len {MaxModelLen}")]
+    public static partial void EngineReady(ILogger logger, string dtype, int blocks, int blockSize, int maxModelLen);
 }

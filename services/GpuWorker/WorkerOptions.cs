@@ -19,6 +19,39 @@ public sealed class WorkerOptions
     public string Device { get; set; } = "auto";
 
     /// <summary>
+    /// Compute dtype (<c>--dtype</c>): <c>auto</c> (float32 for float32 weights, else bfloat16), <c>float32</c>,
+    /// <c>bfloat16</c>, or <c>float16</c> (CUDA only: fp16 matmul on CPU is ~100x slower than float32).
+    /// </summary>
+    [RegularExpression("^(auto|float32|bfloat16|float16)$", ErrorMessage = "Engine:DType must be auto, float32, bfloat16 or float16.")]
+    public string DType { get; set; } = "auto";
+
+    /// <summary>Tokens per KV cache block (<c>--block-size</c>).</summary>
+    [Range(1, 256)]
+    public int BlockSize { get; set; } = 16;
+
+    /// <summary>Most sequences in one step (<c>--max-num-seqs</c>).</summary>
+    [Range(1, 4096)]
+    public int MaxNumSeqs { get; set; } = 256;
+
+    /// <summary>Token budget of one step, prefill chunks included (<c>--max-num-batched-tokens</c>).</summary>
+    [Range(1, 1 << 20)]
+    public int MaxNumBatchedTokens { get; set; } = 8192;
+
+    /// <summary>Context length (<c>--max-model-len</c>). Default: the model's max_position_embeddings.</summary>
+    [Range(1, int.MaxValue)]
+    public int? MaxModelLen { get; set; }
+
+    /// <summary>
+    /// Memory for the KV cache pool, in bytes (<c>--kv-cache-memory</c>), allocated at startup. The default suits the
+    /// demo model on a laptop; size it to the machine for real models.
+    /// </summary>
+    [Range(1L << 20, long.MaxValue)]
+    public long KvCacheMemory { get; set; } = 512L << 20;
+
+    /// <summary>Automatic prefix caching (<c>--enable-prefix-caching true|false</c>).</summary>
+    public bool EnablePrefixCaching { get; set; } = true;
+
+    /// <summary>
     /// Accept a <c>chat_template</c> in requests (<c>--trust-request-chat-template true</c>). Off by default, as in
     /// vLLM: a template is a program, and a client's template can loop for as long as it likes.
     /// </summary>
@@ -35,5 +68,12 @@ public sealed class WorkerOptions
         ["--device"] = $"{Section}:{nameof(Device)}",
         ["--model-cache-dir"] = $"{Section}:{nameof(ModelCacheDirectory)}",
         ["--trust-request-chat-template"] = $"{Section}:{nameof(TrustRequestChatTemplate)}",
+        ["--dtype"] = $"{Section}:{nameof(DType)}",
+        ["--block-size"] = $"{Section}:{nameof(BlockSize)}",
+        ["--max-num-seqs"] = $"{Section}:{nameof(MaxNumSeqs)}",
+        ["--max-num-batched-tokens"] = $"{Section}:{nameof(MaxNumBatchedTokens)}",
+        ["--max-model-len"] = $"{Section}:{nameof(MaxModelLen)}",
+        ["--kv-cache-memory"] = $"{Section}:{nameof(KvCacheMemory)}",
+        ["--enable-prefix-caching"] = $"{Section}:{nameof(EnablePrefixCaching)}",
     };
 }

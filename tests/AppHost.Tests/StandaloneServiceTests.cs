@@ -11,6 +11,8 @@ public sealed class StandaloneServiceTests : IDisposable
 
     public void Dispose() => Directory.Delete(modelsRoot, recursive: true);
 
+    private string TinyModel(string name) => ModelCache.EnsureRandomModel(modelsRoot, ModelShape.Demo with { Name = name, HiddenSize = 64, IntermediateSize = 128, Layers = 1, Heads = 4, KeyValueHeads = 2 });
+
     [Fact]
     public async Task A_worker_serves_the_model_and_port_given_by_flags()
     {
@@ -22,6 +24,34 @@ public sealed class StandaloneServiceTests : IDisposable
         var card = Assert.Single(models!.RootElement.GetProperty("data").EnumerateArray());
         Assert.Equal("my-model", card.GetProperty("id").GetString());
         Assert.Equal(model, card.GetProperty("root").GetString());
+    }
+
+    [Fact]
+    public async Task A_worker_starts_its_engine_with_the_kv_pool_its_flags_ask_for()
+    {
+        var model = TinyModel("engine-flags");
+        await using var worker = await ServiceProcess.StartAsync(new Projects.GpuWorker().ProjectPath,
+            port => ["--model", model, "--port", port, "--dtype", "float32", "--block-size", "32", "--kv-cache-memory", "4194304", "--max-model-len", "1024"]);
+
+        using var health = await worker.Client.GetFromJsonAsync<JsonDocument>("/health");
+        using var models = await worker.Client.GetFromJsonAsync<JsonDocument>("/v1/models");
+
+        var data = health!.RootElement.GetProperty("checks").GetProperty("model").GetProperty("data");
+        // 4 MiB / (2 × 1 layer × 32 tokens × 2 KV heads × 16 dims × 4 bytes) = 512 blocks.
+        Assert.Equal(512, data.GetProperty("kv_cache_blocks").GetInt32());
+        Assert.Equal("Float32", data.GetProperty("dtype").GetString());
+        Assert.Equal(1024, models!.RootElement.GetProperty("data")[0].GetProperty("max_model_len").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("--dtype", "float16", "float16")]
+    [InlineData("--kv-cache-memory", "1048576", "--kv-cache-memory")]
+    public async Task A_worker_refuses_engine_settings_it_cannot_honour_at_startup(string flag, string value, string message)
+    {
+        var (exitCode, output) = await ServiceProcess.RunToExitAsync(new Projects.GpuWorker().ProjectPath, ["--model", TinyModel("engine-refusals"), "--port", "0", flag, value, "--max-model-len", "65536"]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, output);
     }
 
     [Fact]

@@ -34,9 +34,9 @@ internal static class OpenAiEndpoints
 {
     public static IEndpointRouteBuilder MapOpenAiEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/models", (ServedModel model) => TypedResults.Ok(new ModelList(
+        app.MapGet("/v1/models", (ServedModel model, EngineHost engine) => TypedResults.Ok(new ModelList(
         [
-            new ModelCard(model.Name, model.CreatedAt.ToUnixTimeSeconds(), "llmplatform", model.Directory.Path, Parent: null, model.MaxModelLength),
+            new ModelCard(model.Name, model.CreatedAt.ToUnixTimeSeconds(), "llmplatform", model.Directory.Path, Parent: null, engine.MaxModelLen),
         ])));
         app.MapGet("/version", (ServedModel model) => TypedResults.Ok(new VersionInfo(
             typeof(OpenAiEndpoints).Assembly.GetName().Version?.ToString() ?? "0.0.0", model.Device.Device)));

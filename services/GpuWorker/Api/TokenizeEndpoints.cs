@@ -13,7 +13,7 @@ internal static class TokenizeEndpoints
 {
     public static IEndpointRouteBuilder MapTokenizeEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/tokenize", async (HttpRequest http, ServedModel model, IOptions<WorkerOptions> options) =>
+        app.MapPost("/tokenize", async (HttpRequest http, ServedModel model, EngineHost engine, IOptions<WorkerOptions> options) =>
         {
             var (request, error) = await ReadAsync(http, WorkerJsonContext.Default.TokenizeRequest);
             if (request is null)
@@ -65,7 +65,7 @@ internal static class TokenizeEndpoints
             }
 
             var strings = request.ReturnTokenStrs ? ids.Select(model.Tokenizer.IdToToken).ToList() : null;
-            return TypedResults.Json(new TokenizeResponse(ids.Length, model.MaxModelLength, ids, strings), WorkerJsonContext.Default.TokenizeResponse);
+            return TypedResults.Json(new TokenizeResponse(ids.Length, engine.MaxModelLen, ids, strings), WorkerJsonContext.Default.TokenizeResponse);
         });
 
         app.MapPost("/detokenize", async (HttpRequest http, ServedModel model) =>

@@ -1,0 +1,72 @@
+using System.Diagnostics.Metrics;
+using LlmPlatform.Engine;
+using LlmPlatform.Engine.Attention;
+using LlmPlatform.Engine.Metrics;
+using LlmPlatform.Engine.Model;
+using LlmPlatform.Models.HuggingFace;
+using LlmPlatform.Scheduling;
+using Microsoft.Extensions.Options;
+using TorchSharp;
+
+namespace LlmPlatform.GpuWorker;
+
+/// <summary>
+/// The worker's engine, built once at startup from the served model and the engine settings: the model's weights in
+/// the compute dtype, the KV pool sized from its memory budget, the scheduler and the engine loop.
+/// </summary>
+public sealed class EngineHost : IDisposable
+{
+    private readonly CausalLanguageModel model;
+    private readonly PagedKvCache cache;
+    private readonly EngineMetrics metrics;
+
+    public EngineHost(ServedModel served, IOptions<WorkerOptions> options, IMeterFactory meters, ILogger<EngineHost> logger)
+    {
+        var settings = options.Value;
+        var device = torch.device(served.Device.Device);
+        DType = ComputeType(settings.DType, served.Directory.Config.TorchDtype);
+        model = CausalLanguageModel.Load(served.Directory, DType, device);
+        MaxModelLen = settings.MaxModelLen ?? served.Directory.Config.MaxPositionEmbeddings;
+        var spec = model.Spec;
+        Blocks = PagedKvCache.BlocksFor(settings.KvCacheMemory, spec.Layers, settings.BlockSize, spec.KeyValueHeads, spec.HeadDim, DType);
+        if ((long)Blocks * settings.BlockSize < MaxModelLen)
+        {
+            throw new InvalidOperationException(
+                $"Engine:KvCacheMemory (--kv-cache-memory) of {settings.KvCacheMemory} bytes holds {Blocks} blocks of {settings.BlockSize} tokens, fewer than one sequence of max_model_len {MaxModelLen} needs; raise it or lower --max-model-len.");
+        }
+
+        cache = new PagedKvCache(spec.Layers, Blocks, settings.BlockSize, spec.KeyValueHeads, spec.HeadDim, DType, device);
+        var eos = GenerationConfig.EosTokenIds(served.Directory);
+        Scheduler = new Scheduler(new SchedulerOptions(Blocks, MaxModelLen, settings.BlockSize, settings.MaxNumSeqs, settings.MaxNumBatchedTokens, settings.EnablePrefixCaching), eos);
+        metrics = new EngineMetrics(meters, served.Name, Scheduler);
+        Engine = new LlmEngine(new ModelRunner(model, cache, eos), Scheduler, served.Tokenizer, eos, metrics);
+        Log.EngineReady(logger, DType.ToString(), Blocks, settings.BlockSize, MaxModelLen);
+    }
+
+    public LlmEngine Engine { get; }
+
+    public Scheduler Scheduler { get; }
+
+    public torch.ScalarType DType { get; }
+
+    public int Blocks { get; }
+
+    public int MaxModelLen { get; }
+
+    /// <summary>auto: float32 weights compute in float32, anything else in bfloat16 (fast on CPUs with AVX-512 BF16, and on GPUs).</summary>
+    private static torch.ScalarType ComputeType(string setting, string? weightsDtype) => setting switch
+    {
+        "float32" => torch.ScalarType.Float32,
+        "bfloat16" => torch.ScalarType.BFloat16,
+        "float16" => torch.ScalarType.Float16,
+        _ => weightsDtype == "float32" ? torch.ScalarType.Float32 : torch.ScalarType.BFloat16,
+    };
+
+    public void Dispose()
+    {
+        Engine.Dispose();
+        metrics.Dispose();
+        cache.Dispose();
+        model.Dispose();
+    }
+}
