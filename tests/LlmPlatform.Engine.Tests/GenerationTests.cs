@@ -25,7 +25,7 @@ public sealed class GenerationTests
 
         for (var i = 0; i < prompts.Length; i++)
         {
-            Assert.Equal(GreedyReference(model, prompts[i], 6), outputs[i]);
+            Assert.Equal(GreedyReference.Decode(model, prompts[i], 6), outputs[i]);
         }
 
         Assert.True(scheduler.BlockManager.PrefixCacheHitTokens > 0, "The shared prompt prefix should have been served from the cache.");
@@ -42,7 +42,7 @@ public sealed class GenerationTests
         Assert.True(scheduler.NumPreemptions > 0, "Four blocks for three sequences needing seven must force preemption.");
         for (var i = 0; i < prompts.Length; i++)
         {
-            Assert.Equal(GreedyReference(model, prompts[i], 20), outputs[i]);
+            Assert.Equal(GreedyReference.Decode(model, prompts[i], 20), outputs[i]);
         }
     }
 
@@ -73,24 +73,6 @@ public sealed class GenerationTests
 
         Assert.Equal(0, scheduler.BlockManager.NumUsedBlocks);
         return sequences.Select(s => s.OutputTokenIds.ToList()).ToArray();
-    }
-
-    /// <summary>Greedy decoding the plainest way: a fresh one-shot forward of the whole text for every token.</summary>
-    private static List<int> GreedyReference(CausalLanguageModel model, int[] prompt, int count)
-    {
-        var tokens = prompt.ToList();
-        for (var i = 0; i < count; i++)
-        {
-            using var cache = new PagedKvCache(model.Spec.Layers, 4, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
-            var (ids, positions, batch, last) = StepInputs.Build(BlockSize, new SequenceStep([0, 1, 2, 3], 0, [.. tokens]));
-            using (batch)
-            using (var logits = model.Forward(ids, positions, batch, cache, last))
-            {
-                tokens.Add((int)logits[0].argmax().item<long>());
-            }
-        }
-
-        return tokens.Skip(prompt.Length).ToList();
     }
 
     private static CausalLanguageModel Load() => CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, CPU);

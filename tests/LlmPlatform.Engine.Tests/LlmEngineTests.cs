@@ -46,7 +46,7 @@ public sealed class LlmEngineTests : IDisposable
         {
             var outputs = results[i];
             var tokens = outputs.SelectMany(o => o.TokenIds).ToArray();
-            Assert.Equal(GreedyReference(prompts[i], 8), tokens);
+            Assert.Equal(GreedyReference.Decode(model, prompts[i], 8), tokens);
             Assert.Equal(tokenizer.Decode(tokens, skipSpecialTokens: true), string.Concat(outputs.Select(o => o.Text)));
             Assert.Equal("length", outputs[^1].FinishReason);
             Assert.Equal((prompts[i].Length, 8), (outputs[^1].PromptTokens, outputs[^1].OutputTokens));
@@ -91,7 +91,7 @@ public sealed class LlmEngineTests : IDisposable
         var computed = scheduler.BlockManager.PrefixCacheQueriedTokens - scheduler.BlockManager.PrefixCacheHitTokens - computedBefore;
         Assert.Equal(192, cached[^1].CachedTokens);
         Assert.Equal(second.Length - 192, computed);
-        Assert.Equal(GreedyReference(second, 5), cached.SelectMany(o => o.TokenIds).ToArray());
+        Assert.Equal(GreedyReference.Decode(model, second, 5), cached.SelectMany(o => o.TokenIds).ToArray());
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class LlmEngineTests : IDisposable
     public async Task A_stop_string_ends_generation_before_the_string()
     {
         var prompt = tokenizer.Encode("The quick brown fox");
-        var greedy = GreedyReference(prompt, 6);
+        var greedy = GreedyReference.Decode(model, prompt, 6);
         var text = tokenizer.Decode(greedy, skipSpecialTokens: true);
         var stop = tokenizer.Decode(greedy[3..5], skipSpecialTokens: true);
 
@@ -189,23 +189,5 @@ public sealed class LlmEngineTests : IDisposable
         }
 
         return outputs;
-    }
-
-    private int[] GreedyReference(int[] prompt, int count)
-    {
-        var tokens = prompt.ToList();
-        for (var i = 0; i < count; i++)
-        {
-            var blocks = (tokens.Count + BlockSize - 1) / BlockSize;
-            using var fresh = new PagedKvCache(model.Spec.Layers, blocks, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
-            var (ids, positions, batch, last) = StepInputs.Build(BlockSize, new SequenceStep([.. Enumerable.Range(0, blocks)], 0, [.. tokens]));
-            using (batch)
-            using (var logits = model.Forward(ids, positions, batch, fresh, last))
-            {
-                tokens.Add((int)logits[0].argmax().item<long>());
-            }
-        }
-
-        return tokens.Skip(prompt.Length).ToArray();
     }
 }

@@ -1,5 +1,5 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using LlmPlatform.Models.HuggingFace;
 
 namespace LlmPlatform.Models.Demo;
 
@@ -21,37 +21,12 @@ public static class Gpt2TokenizerFiles
         return index < 0 ? throw new ArgumentException($"'{specialToken}' is not a special token.", nameof(specialToken)) : vocabulary.TokensByRank.Count + index;
     }
 
-    private static readonly JsonWriterOptions WriterOptions = new()
-    {
-        Indented = true,
-        // Hugging Face writes vocab strings as raw UTF-8 ("Ġthe"), not as \u escapes.
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     public static void WriteTokenizerJson(string path, Gpt2Vocabulary vocabulary)
     {
         using var stream = File.Create(path);
-        using var json = new Utf8JsonWriter(stream, WriterOptions);
+        using var json = new Utf8JsonWriter(stream, TokenizerJsonWriter.Options);
         json.WriteStartObject();
-        json.WriteString("version", "1.0");
-        json.WriteNull("truncation");
-        json.WriteNull("padding");
-
-        json.WriteStartArray("added_tokens");
-        foreach (var token in SpecialTokens)
-        {
-            json.WriteStartObject();
-            json.WriteNumber("id", IdOf(vocabulary, token));
-            json.WriteString("content", token);
-            json.WriteBoolean("single_word", false);
-            json.WriteBoolean("lstrip", false);
-            json.WriteBoolean("rstrip", false);
-            json.WriteBoolean("normalized", false);
-            json.WriteBoolean("special", true);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
+        TokenizerJsonWriter.WriteHeader(json, SpecialTokens.Select(token => (IdOf(vocabulary, token), token)));
         json.WriteNull("normalizer");
         WriteByteLevel(json, "pre_tokenizer", addPrefixSpace: false, trimOffsets: true);
         WriteByteLevel(json, "post_processor", addPrefixSpace: true, trimOffsets: false);
@@ -86,7 +61,7 @@ public static class Gpt2TokenizerFiles
     public static void WriteTokenizerConfig(string path, Gpt2Vocabulary vocabulary, int modelMaxLength, string chatTemplate)
     {
         using var stream = File.Create(path);
-        using var json = new Utf8JsonWriter(stream, WriterOptions);
+        using var json = new Utf8JsonWriter(stream, TokenizerJsonWriter.Options);
         json.WriteStartObject();
         json.WriteBoolean("add_bos_token", false);
         json.WriteBoolean("add_prefix_space", false);

@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace LlmPlatform.Models.HuggingFace;
@@ -27,15 +26,14 @@ public static class WordPieceTokenizerFiles
         }
 
         Directory.CreateDirectory(directory);
-        var options = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         using (var stream = File.Create(Path.Combine(directory, ModelDirectory.TokenizerFile)))
-        using (var json = new Utf8JsonWriter(stream, options))
+        using (var json = new Utf8JsonWriter(stream, TokenizerJsonWriter.Options))
         {
             WriteTokenizerJson(json, ids, lowercase);
         }
 
         using (var stream = File.Create(Path.Combine(directory, ModelDirectory.TokenizerConfigFile)))
-        using (var json = new Utf8JsonWriter(stream, options))
+        using (var json = new Utf8JsonWriter(stream, TokenizerJsonWriter.Options))
         {
             json.WriteStartObject();
             json.WriteBoolean("do_lower_case", lowercase);
@@ -56,24 +54,7 @@ public static class WordPieceTokenizerFiles
     private static void WriteTokenizerJson(Utf8JsonWriter json, Dictionary<string, int> ids, bool lowercase)
     {
         json.WriteStartObject();
-        json.WriteString("version", "1.0");
-        json.WriteNull("truncation");
-        json.WriteNull("padding");
-        json.WriteStartArray("added_tokens");
-        foreach (var token in SpecialTokens)
-        {
-            json.WriteStartObject();
-            json.WriteNumber("id", ids[token]);
-            json.WriteString("content", token);
-            json.WriteBoolean("single_word", false);
-            json.WriteBoolean("lstrip", false);
-            json.WriteBoolean("rstrip", false);
-            json.WriteBoolean("normalized", false);
-            json.WriteBoolean("special", true);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
+        TokenizerJsonWriter.WriteHeader(json, SpecialTokens.Select(token => (ids[token], token)));
 
         json.WriteStartObject("normalizer");
         json.WriteString("type", "BertNormalizer");
