@@ -40,6 +40,11 @@ public sealed class EngineHost : IDisposable
         Scheduler = new Scheduler(new SchedulerOptions(Blocks, MaxModelLen, settings.BlockSize, settings.MaxNumSeqs, settings.MaxNumBatchedTokens, settings.EnablePrefixCaching), eos);
         metrics = new EngineMetrics(meters, served.Name, Scheduler);
         Engine = new LlmEngine(new ModelRunner(model, cache, eos), Scheduler, served.Tokenizer, eos, metrics);
+        Engine.StepFailed += error =>
+        {
+            Failure = error;
+            Log.EngineFailed(logger, error);
+        };
         Log.EngineReady(logger, DType.ToString(), Blocks, settings.BlockSize, MaxModelLen);
     }
 
@@ -52,6 +57,9 @@ public sealed class EngineHost : IDisposable
     public int Blocks { get; }
 
     public int MaxModelLen { get; }
+
+    /// <summary>Why the engine loop stopped, if it did: the worker then reports unhealthy so the Router stops sending to it.</summary>
+    public Exception? Failure { get; private set; }
 
     /// <summary>auto: float32 weights compute in float32, anything else in bfloat16 (fast on CPUs with AVX-512 BF16, and on GPUs).</summary>
     private static torch.ScalarType ComputeType(string setting, string? weightsDtype) => setting switch
