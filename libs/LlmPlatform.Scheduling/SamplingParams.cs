@@ -1,3 +1,5 @@
+using static LlmPlatform.Scheduling.SettingRules;
+
 namespace LlmPlatform.Scheduling;
 
 /// <summary>
@@ -108,10 +110,4 @@ public sealed record SamplingParams
     public bool IncludeStopStrInOutput { get; }
 
     public bool IsGreedy => Temperature < GreedyTemperature;
-
-    private static void Require(bool valid, string field, string rule)
-    {
-        if (!valid)
-            throw new ArgumentException($"{field} {rule}.", field);
-    }
 }

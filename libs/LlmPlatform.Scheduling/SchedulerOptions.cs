@@ -1,3 +1,5 @@
+using static LlmPlatform.Scheduling.SettingRules;
+
 namespace LlmPlatform.Scheduling;
 
 /// <summary>
@@ -46,10 +48,4 @@ public sealed record SchedulerOptions
     public int MaxNumBatchedTokens { get; }
 
     public bool EnablePrefixCaching { get; }
-
-    private static void Require(bool valid, string name, string rule)
-    {
-        if (!valid)
-            throw new ArgumentException($"{name} {rule}.", name);
-    }
 }
