@@ -54,7 +54,7 @@ public sealed class ModelRunner(CausalLanguageModel model, PagedKvCache cache, I
             }
         }
 
-        var step = new AttentionBatch(tensor(slots), slices);
+        using var step = new AttentionBatch(tensor(slots), slices);
         var logits = model.Forward(tensor(ids), tensor(positions), step, cache, tensor(logitRows.ToArray()));
         return rows.Count == 0 ? [] : Sampler.Sample(logits, rows);
     }

@@ -13,19 +13,96 @@ public sealed record SequenceSlice(int QueryStart, int QueryLength, int ContextL
 /// The attention metadata of one forward step over several sequences (prefill chunks and decodes together):
 /// where each new token's K/V goes in the paged cache, and each sequence's slice.
 /// </summary>
-public sealed class AttentionBatch(Tensor slotMapping, IReadOnlyList<SequenceSlice> sequences) : IDisposable
+public sealed class AttentionBatch : IDisposable
 {
-    /// <summary>For every new token, its slot in the cache: block id × block size + offset in the block (int64).</summary>
-    public Tensor SlotMapping { get; } = slotMapping;
+    public AttentionBatch(Tensor slotMapping, IReadOnlyList<SequenceSlice> sequences)
+    {
+        SlotMapping = slotMapping;
+        Sequences = sequences;
+        Decodes = DecodeGroup.From(sequences);
+    }
 
-    public IReadOnlyList<SequenceSlice> Sequences { get; } = sequences;
+    /// <summary>For every new token, its slot in the cache: block id × block size + offset in the block (int64).</summary>
+    public Tensor SlotMapping { get; }
+
+    public IReadOnlyList<SequenceSlice> Sequences { get; }
+
+    /// <summary>The sequences with one new token each, attended together in one call per layer; null when none.</summary>
+    public DecodeGroup? Decodes { get; }
 
     public void Dispose()
     {
         SlotMapping.Dispose();
+        Decodes?.Dispose();
         foreach (var sequence in Sequences)
         {
             sequence.BlockTable.Dispose();
         }
+    }
+}
+
+/// <summary>
+/// Every single-token (decode) sequence of a step, laid out once per step for all layers: their rows in the step,
+/// their block tables padded to the longest (with block 0, masked out), and which padded positions are real context.
+/// One padded attention call over them replaces one call per sequence, the dominant cost of a batched decode step.
+/// </summary>
+public sealed class DecodeGroup : IDisposable
+{
+    private readonly Tensor contextLengths;
+    private Tensor? mask;
+
+    private DecodeGroup(Tensor rows, Tensor blockTables, int maxBlocks, Tensor contextLengths)
+    {
+        Rows = rows;
+        BlockTables = blockTables;
+        MaxBlocks = maxBlocks;
+        this.contextLengths = contextLengths;
+    }
+
+    /// <summary>The decode sequences' rows in the step's flattened tokens [decodes].</summary>
+    public Tensor Rows { get; }
+
+    /// <summary>Block tables, row-major [decodes × MaxBlocks], padded with block 0.</summary>
+    public Tensor BlockTables { get; }
+
+    public int MaxBlocks { get; }
+
+    public int Count => (int)Rows.shape[0];
+
+    /// <summary>
+    /// [decodes, 1, 1, MaxBlocks × blockSize]: true where the position holds the sequence's context. Built by the first
+    /// layer and kept (outside that layer's dispose scope) for the others; disposed with the group.
+    /// </summary>
+    public Tensor Mask(int blockSize) => mask ??= (arange(MaxBlocks * blockSize, ScalarType.Int64).view(1, 1, 1, -1) < contextLengths).DetachFromDisposeScope();
+
+    public static DecodeGroup? From(IReadOnlyList<SequenceSlice> sequences)
+    {
+        var decodes = sequences.Where(s => s.QueryLength == 1).ToList();
+        if (decodes.Count == 0)
+        {
+            return null;
+        }
+
+        var tables = decodes.Select(d => d.BlockTable.data<long>().ToArray()).ToList();
+        var maxBlocks = tables.Max(t => t.Length);
+        var flat = new long[decodes.Count * maxBlocks];
+        for (var i = 0; i < tables.Count; i++)
+        {
+            tables[i].CopyTo(flat, i * maxBlocks);
+        }
+
+        return new DecodeGroup(
+            tensor(decodes.Select(d => (long)d.QueryStart).ToArray()),
+            tensor(flat),
+            maxBlocks,
+            tensor(decodes.Select(d => (long)d.ContextLength).ToArray()).view(-1, 1, 1, 1));
+    }
+
+    public void Dispose()
+    {
+        Rows.Dispose();
+        BlockTables.Dispose();
+        contextLengths.Dispose();
+        mask?.Dispose();
     }
 }

@@ -42,6 +42,13 @@ public sealed class PagedKvCache : IDisposable
     public (Tensor Key, Tensor Value) Read(int layer, Tensor blockTable, int length) =>
         (Gather(keys[layer], blockTable, length), Gather(values[layer], blockTable, length));
 
+    /// <summary>Many sequences' cached K and V at once, padded to the longest: [sequences, kv_heads, maxBlocks × block_size, head_dim].</summary>
+    public (Tensor Key, Tensor Value) ReadPadded(int layer, Tensor flatBlockTables, int sequences, int maxBlocks) =>
+        (GatherPadded(keys[layer], flatBlockTables, sequences, maxBlocks), GatherPadded(values[layer], flatBlockTables, sequences, maxBlocks));
+
+    private Tensor GatherPadded(Tensor pool, Tensor flatBlockTables, int sequences, int maxBlocks) =>
+        pool.index_select(0, flatBlockTables).view(sequences, maxBlocks * BlockSize, pool.shape[2], pool.shape[3]).permute(0, 2, 1, 3);
+
     private Tensor Gather(Tensor pool, Tensor blockTable, int length)
     {
         var blocks = pool.index_select(0, blockTable);

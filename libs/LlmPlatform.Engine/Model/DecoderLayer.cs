@@ -59,9 +59,38 @@ public sealed class DecoderLayer : IDisposable
         var v = linear(x, vWeight, vBias).view(tokens, spec.KeyValueHeads, spec.HeadDim);
         cache.Write(index, k, v, batch.SlotMapping);
 
-        var outputs = batch.Sequences.Select(sequence => SequenceAttention(q.narrow(0, sequence.QueryStart, sequence.QueryLength), sequence, cache)).ToList();
-        var merged = outputs.Count == 1 ? outputs[0] : cat(outputs, 0);
+        var prefills = batch.Sequences.Where(s => s.QueryLength > 1).ToList();
+        if (batch.Decodes is { } decodes && prefills.Count == 0 && decodes.Count == tokens)
+        {
+            // A pure decode step: rows are the decodes in order.
+            return linear(DecodeAttention(q, decodes, cache), oWeight);
+        }
+
+        var merged = zeros(tokens, spec.Heads * spec.HeadDim, q.dtype, q.device);
+        if (batch.Decodes is { } group)
+        {
+            merged.index_copy_(0, group.Rows, DecodeAttention(q.index_select(0, group.Rows), group, cache));
+        }
+
+        foreach (var sequence in prefills)
+        {
+            merged.narrow(0, sequence.QueryStart, sequence.QueryLength).copy_(SequenceAttention(q.narrow(0, sequence.QueryStart, sequence.QueryLength), sequence, cache));
+        }
+
         return linear(merged, oWeight);
+    }
+
+    /// <summary>
+    /// All single-token sequences in one call: their contexts gathered padded to the longest, a mask hiding the
+    /// padding, and each sequence's query heads grouped under their KV head ([sequences, kv_heads, group, head_dim]).
+    /// </summary>
+    private Tensor DecodeAttention(Tensor q, DecodeGroup decodes, PagedKvCache cache)
+    {
+        var group = spec.Heads / spec.KeyValueHeads;
+        var (key, value) = cache.ReadPadded(index, decodes.BlockTables, decodes.Count, decodes.MaxBlocks);
+        var grouped = q.view(decodes.Count, spec.KeyValueHeads, group, spec.HeadDim);
+        var output = scaled_dot_product_attention(grouped, key, value, decodes.Mask(cache.BlockSize));
+        return output.reshape(decodes.Count, spec.Heads * spec.HeadDim);
     }
 
     /// <summary>
@@ -82,7 +111,8 @@ public sealed class DecoderLayer : IDisposable
             mask = ones(queries, sequence.ContextLength, ScalarType.Bool, q.device).tril(sequence.ContextLength - queries).repeat(group, 1);
         }
 
-        var output = scaled_dot_product_attention(grouped, key, value, mask);
+        // With a leading batch dimension libtorch's SDPA takes a faster path (measured: about half the time).
+        var output = scaled_dot_product_attention(grouped.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0), mask).squeeze(0);
         return output.view(spec.KeyValueHeads, group, queries, spec.HeadDim).permute(2, 0, 1, 3).reshape(queries, spec.Heads * spec.HeadDim);
     }
 
