@@ -64,6 +64,8 @@ public sealed class ModelRunner(CausalLanguageModel model, PagedKvCache cache, I
         var sampling = sequence.Sampling;
         var random = randoms.GetValue(sequence, _ => sampling.Seed is { } seed ? new Random(unchecked((int)seed ^ (int)(seed >> 32))) : new Random(unseeded.Next()));
         var outputs = sequence.OutputTokenIds.ToList();
+        // Only the repetition penalty looks at the prompt: copy it into the row only then (it runs every step).
+        IReadOnlyList<int> prompt = sampling.RepetitionPenalty != 1.0 ? sequence.TokenIds.Take(sequence.NumPromptTokens).ToList() : [];
         return new SamplingRow
         {
             Temperature = sampling.IsGreedy ? 0 : sampling.Temperature,
@@ -74,7 +76,7 @@ public sealed class ModelRunner(CausalLanguageModel model, PagedKvCache cache, I
             FrequencyPenalty = sampling.FrequencyPenalty,
             RepetitionPenalty = sampling.RepetitionPenalty,
             LogitBias = sampling.LogitBias,
-            PromptTokens = sequence.TokenIds.Take(sequence.NumPromptTokens).ToList(),
+            PromptTokens = prompt,
             OutputTokens = outputs,
             // Until min_tokens are out, neither eos nor a stop token id may end the sequence.
             BlockedTokens = outputs.Count < sampling.MinTokens ? [.. (sampling.IgnoreEos ? [] : eosTokenIds), .. sampling.StopTokenIds] : [],

@@ -20,12 +20,16 @@ public sealed class AttentionBatch : IDisposable
         SlotMapping = slotMapping;
         Sequences = sequences;
         Decodes = DecodeGroup.From(sequences);
+        Prefills = sequences.Where(s => s.QueryLength > 1).ToList();
     }
 
     /// <summary>For every new token, its slot in the cache: block id × block size + offset in the block (int64).</summary>
     public Tensor SlotMapping { get; }
 
     public IReadOnlyList<SequenceSlice> Sequences { get; }
+
+    /// <summary>The sequences with several new tokens (prefill chunks), attended one by one.</summary>
+    public IReadOnlyList<SequenceSlice> Prefills { get; }
 
     /// <summary>The sequences with one new token each, attended together in one call per layer; null when none.</summary>
     public DecodeGroup? Decodes { get; }

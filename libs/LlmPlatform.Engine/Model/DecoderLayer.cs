@@ -59,8 +59,7 @@ public sealed class DecoderLayer : IDisposable
         var v = linear(x, vWeight, vBias).view(tokens, spec.KeyValueHeads, spec.HeadDim);
         cache.Write(index, k, v, batch.SlotMapping);
 
-        var prefills = batch.Sequences.Where(s => s.QueryLength > 1).ToList();
-        if (batch.Decodes is { } decodes && prefills.Count == 0 && decodes.Count == tokens)
+        if (batch.Decodes is { } decodes && batch.Prefills.Count == 0)
         {
             // A pure decode step: rows are the decodes in order.
             return linear(DecodeAttention(q, decodes, cache), oWeight);
@@ -72,7 +71,7 @@ public sealed class DecoderLayer : IDisposable
             merged.index_copy_(0, group.Rows, DecodeAttention(q.index_select(0, group.Rows), group, cache));
         }
 
-        foreach (var sequence in prefills)
+        foreach (var sequence in batch.Prefills)
         {
             merged.narrow(0, sequence.QueryStart, sequence.QueryLength).copy_(SequenceAttention(q.narrow(0, sequence.QueryStart, sequence.QueryLength), sequence, cache));
         }
