@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 
 namespace LlmPlatform.Torch;
@@ -14,6 +15,7 @@ public static class TorchRuntime
     /// <summary>Resolves "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N".</summary>
     public static TorchDeviceInfo Initialize(string requested)
     {
+        ShortenOpenMpSpinWait();
         bool cudaAvailable;
         try
         {
@@ -37,6 +39,26 @@ public static class TorchRuntime
 
         return new TorchDeviceInfo(device, cudaAvailable, cudaCount, torch.get_num_threads());
     }
+
+    /// <summary>
+    /// libtorch's OpenMP runtime (libgomp) keeps its threads spinning for 300,000 iterations after every parallel call,
+    /// milliseconds on this class of machine, and on a 2-core host those spinning threads take the cores from the
+    /// engine's CPU decode threads, which run right after libtorch's sampling calls (a batch-1 bf16 decode step went
+    /// from ~8 to ~13-18 ms). 2,000 iterations keep libtorch's own batched steps as fast (docs/benchmarks.md). libgomp
+    /// reads the variable when it loads, so this must run before the first libtorch call; an operator's own
+    /// GOMP_SPINCOUNT (or OMP_WAIT_POLICY) wins. .NET's Environment.SetEnvironmentVariable does not reach native
+    /// getenv on Linux, hence libc's setenv.
+    /// </summary>
+    private static void ShortenOpenMpSpinWait()
+    {
+        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
+        {
+            _ = SetEnvironment("GOMP_SPINCOUNT", "2000", overwrite: 0);
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetEnvironment(string name, string value, int overwrite);
 
     private static InvalidOperationException NoCuda(string requested) =>
         new($"Device '{requested}' was requested but libtorch sees no such CUDA device. Build with -p:TorchSharpBackend=cuda and put CUDA libtorch on LD_LIBRARY_PATH.");

@@ -32,13 +32,27 @@ public sealed class ForwardPassTests
         }
     }
 
+    /// <summary>Every case with decode steps on the C# CPU kernels and on libtorch.</summary>
+    public static TheoryData<string, bool> CasesOnBothDecodePaths()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var name in ReferenceCases.Names)
+        {
+            data.Add(name, true);
+            data.Add(name, false);
+        }
+
+        return data;
+    }
+
     [Theory]
-    [MemberData(nameof(Cases))]
-    public void Chunked_prefill_and_token_by_token_decode_give_the_same_logits(string name)
+    [MemberData(nameof(CasesOnBothDecodePaths))]
+    public void Chunked_prefill_and_token_by_token_decode_give_the_same_logits(string name, bool cpuDecodeKernels)
     {
         var reference = ReferenceCases.Logits(name);
         var tokens = reference.Tokens;
-        using var model = Load(name, ScalarType.Float32);
+        using var model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory(name)), ScalarType.Float32, CPU, cpuDecodeKernels);
+        Assert.Equal(cpuDecodeKernels, model.UsesCpuDecodeKernels);
         using var cache = Cache(model);
         int[] blocks = [5, 2];
 

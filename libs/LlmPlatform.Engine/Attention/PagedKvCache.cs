@@ -15,6 +15,8 @@ public sealed class PagedKvCache : IDisposable
     {
         Blocks = blocks;
         BlockSize = blockSize;
+        KeyValueHeads = keyValueHeads;
+        HeadDim = headDim;
         keys = Enumerable.Range(0, layers).Select(_ => zeros([blocks, blockSize, keyValueHeads, headDim], dtype, device)).ToArray();
         values = Enumerable.Range(0, layers).Select(_ => zeros([blocks, blockSize, keyValueHeads, headDim], dtype, device)).ToArray();
     }
@@ -22,6 +24,18 @@ public sealed class PagedKvCache : IDisposable
     public int Blocks { get; }
 
     public int BlockSize { get; }
+
+    public int Layers => keys.Length;
+
+    public int KeyValueHeads { get; }
+
+    public int HeadDim { get; }
+
+    /// <summary>Layer <paramref name="layer"/>'s K pool, for kernels that read and write it in place.</summary>
+    internal Tensor KeyPool(int layer) => keys[layer];
+
+    /// <summary>Layer <paramref name="layer"/>'s V pool, for kernels that read and write it in place.</summary>
+    internal Tensor ValuePool(int layer) => values[layer];
 
     /// <summary>How many blocks fit in a memory budget, for the given model shape and dtype.</summary>
     public static int BlocksFor(long budgetBytes, int layers, int blockSize, int keyValueHeads, int headDim, ScalarType dtype)

@@ -1,4 +1,5 @@
 using LlmPlatform.Engine.Attention;
+using LlmPlatform.Engine.Cpu;
 using LlmPlatform.Engine.Loading;
 using LlmPlatform.Models.HuggingFace;
 using static TorchSharp.torch;
@@ -17,8 +18,9 @@ public sealed class CausalLanguageModel : IDisposable
     private readonly Tensor lmHead;
     private readonly DecoderLayer[] layers;
     private readonly RotaryEmbedding rope;
+    private readonly CpuDecoder? cpuDecoder;
 
-    private CausalLanguageModel(ModelSpec spec, Tensor embedding, Tensor finalNorm, Tensor lmHead, DecoderLayer[] layers, RotaryEmbedding rope, ScalarType dtype, Device device)
+    private CausalLanguageModel(ModelSpec spec, Tensor embedding, Tensor finalNorm, Tensor lmHead, DecoderLayer[] layers, RotaryEmbedding rope, ScalarType dtype, Device device, bool cpuDecodeKernels)
     {
         Spec = spec;
         this.embedding = embedding;
@@ -28,6 +30,10 @@ public sealed class CausalLanguageModel : IDisposable
         this.rope = rope;
         DType = dtype;
         Device = device;
+        if (cpuDecodeKernels && device.type == TorchSharp.DeviceType.CPU && CpuDecoder.Supports(spec))
+        {
+            cpuDecoder = new CpuDecoder(spec, layers, embedding, lmHead, finalNorm, get_num_threads());
+        }
     }
 
     public ModelSpec Spec { get; }
@@ -36,8 +42,15 @@ public sealed class CausalLanguageModel : IDisposable
 
     public Device Device { get; }
 
-    /// <summary>Loads every weight now, so a missing tensor or an unsupported architecture fails at startup with its name.</summary>
-    public static CausalLanguageModel Load(ModelDirectory directory, ScalarType dtype, Device device)
+    /// <summary>Whether small decode steps run on the C# CPU kernels (<see cref="CpuDecoder"/>) instead of libtorch.</summary>
+    public bool UsesCpuDecodeKernels => cpuDecoder is not null;
+
+    /// <summary>
+    /// Loads every weight now, so a missing tensor or an unsupported architecture fails at startup with its name.
+    /// On a CPU, decode steps of up to <see cref="CpuDecoder.MaxBatch"/> sequences run on C# kernels unless
+    /// <paramref name="cpuDecodeKernels"/> is false (then every step goes through libtorch).
+    /// </summary>
+    public static CausalLanguageModel Load(ModelDirectory directory, ScalarType dtype, Device device, bool cpuDecodeKernels = true)
     {
         if (dtype == ScalarType.Float16 && device.type == TorchSharp.DeviceType.CPU)
         {
@@ -49,7 +62,7 @@ public sealed class CausalLanguageModel : IDisposable
         var embedding = weights.Load("model.embed_tokens.weight", dtype, device);
         var lmHead = spec.TieWordEmbeddings || !weights.Contains("lm_head.weight") ? embedding : weights.Load("lm_head.weight", dtype, device);
         var layers = Enumerable.Range(0, spec.Layers).Select(i => new DecoderLayer(spec, i, weights, dtype, device)).ToArray();
-        return new CausalLanguageModel(spec, embedding, weights.Load("model.norm.weight", dtype, device), lmHead, layers, new RotaryEmbedding(spec.Rope, spec.HeadDim, spec.MaxPositions, dtype, device), dtype, device);
+        return new CausalLanguageModel(spec, embedding, weights.Load("model.norm.weight", dtype, device), lmHead, layers, new RotaryEmbedding(spec.Rope, spec.HeadDim, spec.MaxPositions, dtype, device), dtype, device, cpuDecodeKernels);
     }
 
     /// <summary>
@@ -58,6 +71,11 @@ public sealed class CausalLanguageModel : IDisposable
     /// </summary>
     public Tensor Forward(Tensor inputIds, Tensor positions, AttentionBatch batch, PagedKvCache cache, Tensor logitRows)
     {
+        if (cpuDecoder is not null && CpuDecoder.Takes(batch))
+        {
+            return cpuDecoder.Forward(inputIds, positions, batch, cache, logitRows);
+        }
+
         using var scope = NewDisposeScope();
         var hidden = embedding.index_select(0, inputIds);
         foreach (var layer in layers)
@@ -73,6 +91,7 @@ public sealed class CausalLanguageModel : IDisposable
 
     public void Dispose()
     {
+        cpuDecoder?.Dispose();
         foreach (var layer in layers)
         {
             layer.Dispose();

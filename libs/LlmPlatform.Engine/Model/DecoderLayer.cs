@@ -42,6 +42,30 @@ public sealed class DecoderLayer : IDisposable
         downWeight = Load("mlp.down_proj.weight");
     }
 
+    internal Tensor InputNormWeight => inputNorm;
+
+    internal Tensor PostAttentionNormWeight => postAttentionNorm;
+
+    internal Tensor QWeight => qWeight;
+
+    internal Tensor KWeight => kWeight;
+
+    internal Tensor VWeight => vWeight;
+
+    internal Tensor OWeight => oWeight;
+
+    internal Tensor? QBias => qBias;
+
+    internal Tensor? KBias => kBias;
+
+    internal Tensor? VBias => vBias;
+
+    internal Tensor GateWeight => gateWeight;
+
+    internal Tensor UpWeight => upWeight;
+
+    internal Tensor DownWeight => downWeight;
+
     /// <summary>Hidden states [tokens, hidden] in, hidden states out; this layer's new K/V are written to the cache.</summary>
     public Tensor Forward(Tensor hidden, Tensor positions, RotaryEmbedding rope, AttentionBatch batch, PagedKvCache cache)
     {

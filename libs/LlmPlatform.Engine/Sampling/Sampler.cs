@@ -16,13 +16,14 @@ public static class Sampler
         var vocab = (int)logits.shape[1];
         var processed = ApplyPenaltiesAndBias(logits.to(ScalarType.Float32).clone(), rows, vocab);
         var logprobs = processed.log_softmax(-1);
-        var probabilities = Filter(processed, rows).softmax(-1);
+        // A batch of greedy rows needs no distribution to draw from: skip the filters and their softmax.
+        var probabilities = rows.All(r => r.IsGreedy) ? null : Filter(processed, rows).softmax(-1);
 
         var results = new SampledToken[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i];
-            var token = row.IsGreedy ? (int)processed[i].argmax().item<long>() : Draw(probabilities[i].data<float>().ToArray(), row.Random);
+            var token = row.IsGreedy ? (int)processed[i].argmax().item<long>() : Draw(probabilities![i].data<float>().ToArray(), row.Random);
             var top = row.Logprobs is > 0 ? TopLogprobs(logprobs[i], row.Logprobs.Value) : [];
             results[i] = new SampledToken(token, logprobs[i][token].item<float>(), top);
         }

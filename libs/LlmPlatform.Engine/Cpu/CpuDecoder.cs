@@ -1,0 +1,442 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using LlmPlatform.Engine.Attention;
+using LlmPlatform.Engine.Model;
+using static TorchSharp.torch;
+
+namespace LlmPlatform.Engine.Cpu;
+
+/// <summary>
+/// Decode steps of a few sequences on the CPU, computed in C# over the model's own weight and KV cache memory.
+/// A batch-1 decode step is bound by reading every weight once; through libtorch it makes ~2,200 small calls and
+/// streams each small projection at a fraction of the memory bandwidth (docs/benchmarks.md, "Where the time goes").
+/// Here one team of threads, kept running across the whole step, splits every projection's rows, so the weights
+/// stream back to back; the activations stay float32. Each row's arithmetic is the same whatever else is in the batch,
+/// so a sequence's decode logits do not depend on its neighbours. Larger batches are compute-bound and go to libtorch.
+/// </summary>
+internal sealed unsafe class CpuDecoder : IDisposable
+{
+    /// <summary>
+    /// Above this many sequences a decode step goes to libtorch, whose bfloat16 GEMM outruns these float32 FMA
+    /// loops once the weights are reused across rows (EngineBench `decode --batch`).
+    /// </summary>
+    public const int MaxBatch = 8;
+
+    private readonly ModelSpec spec;
+    private readonly WorkerTeam team;
+    private readonly LayerView[] layers;
+    private readonly MatrixView embedding;
+    private readonly MatrixView lmHead;
+    private readonly float[] finalNorm;
+    private readonly double[] inverseFrequencies;
+    private readonly int queryWidth, keyValueWidth, group;
+    private readonly float scale;
+
+    // Step buffers, [MaxBatch, width] each, and per-worker scratch; pinned so the kernels take their addresses.
+    private readonly float[] hidden, queries, keys, values, attended, gate, up, cos, sin;
+    private readonly float[][] normed, keyRow, valueRow;
+    private float[][] scores;
+    private KvView? kv;
+
+    public CpuDecoder(ModelSpec spec, IReadOnlyList<DecoderLayer> layers, Tensor embedding, Tensor lmHead, Tensor finalNorm, int threads)
+    {
+        this.spec = spec;
+        team = new WorkerTeam(threads);
+        this.layers = layers.Select(l => new LayerView(l)).ToArray();
+        this.embedding = MatrixView.Of(embedding);
+        this.lmHead = MatrixView.Of(lmHead);
+        this.finalNorm = MatrixView.Of(finalNorm).ToArray();
+        inverseFrequencies = RotaryEmbedding.InverseFrequencies(spec.Rope, spec.HeadDim);
+        queryWidth = spec.Heads * spec.HeadDim;
+        keyValueWidth = spec.KeyValueHeads * spec.HeadDim;
+        group = spec.Heads / spec.KeyValueHeads;
+        scale = 1f / MathF.Sqrt(spec.HeadDim);
+
+        float[] Step(int width) => GC.AllocateArray<float>(MaxBatch * width, pinned: true);
+        float[][] PerWorker(int width) => Enumerable.Range(0, threads).Select(_ => GC.AllocateArray<float>(width, pinned: true)).ToArray();
+        hidden = Step(spec.HiddenSize);
+        queries = Step(queryWidth);
+        keys = Step(keyValueWidth);
+        values = Step(keyValueWidth);
+        attended = Step(queryWidth);
+        gate = Step(spec.IntermediateSize);
+        up = Step(spec.IntermediateSize);
+        cos = Step(spec.HeadDim / 2);
+        sin = Step(spec.HeadDim / 2);
+        normed = PerWorker(MaxBatch * spec.HiddenSize);
+        keyRow = PerWorker(spec.HeadDim);
+        valueRow = PerWorker(spec.HeadDim);
+        scores = PerWorker(group * 256);
+    }
+
+    /// <summary>Whether this machine runs the kernels natively (x86-64 with AVX2, or wider) and the model's heads fit them.</summary>
+    public static bool Supports(ModelSpec spec) => Vector256.IsHardwareAccelerated && spec.HeadDim % 16 == 0;
+
+    /// <summary>Whether this path takes <paramref name="batch"/>: decodes only, at most <see cref="MaxBatch"/>.</summary>
+    public static bool Takes(AttentionBatch batch) => batch.Prefills.Count == 0 && batch.Sequences.Count <= MaxBatch;
+
+    /// <summary>
+    /// One decode step: every sequence of <paramref name="batch"/> has exactly one new token (row i is sequence i).
+    /// Returns float32 logits [rows, vocab] for <paramref name="logitRows"/>, as the libtorch forward does.
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, Tensor positions, AttentionBatch batch, PagedKvCache cache, Tensor logitRows)
+    {
+        var rows = batch.Sequences.Count;
+        var ids = inputIds.data<long>().ToArray();
+        var steps = new DecodeRow[rows];
+        var slots = batch.SlotMapping.data<long>().ToArray();
+        var positionValues = positions.data<long>().ToArray();
+        for (var b = 0; b < rows; b++)
+        {
+            var sequence = batch.Sequences[b];
+            steps[b] = new DecodeRow(slots[b], sequence.ContextLength, sequence.BlockTable.data<long>().ToArray());
+            PrepareRow(b, ids[b], positionValues[b]);
+        }
+
+        EnsureScoreCapacity(steps.Max(s => s.ContextLength));
+        var outputRows = logitRows.data<long>().ToArray();
+        var logits = empty([outputRows.Length, lmHead.Rows], ScalarType.Float32);
+        var output = MatrixView.Address(logits);
+        if (kv is null || !kv.Views(cache))
+        {
+            kv = new KvView(cache);
+        }
+
+        var pools = kv;
+        team.Run(worker => Step(worker, steps, outputRows, pools, (float*)output));
+        return logits;
+    }
+
+    private void PrepareRow(int row, long id, long position)
+    {
+        fixed (float* h = hidden, c = cos, s = sin)
+        {
+            embedding.ReadRow((int)id, h + row * spec.HiddenSize);
+            var half = spec.HeadDim / 2;
+            for (var i = 0; i < half; i++)
+            {
+                var angle = position * inverseFrequencies[i];
+                c[row * half + i] = (float)Math.Cos(angle);
+                s[row * half + i] = (float)Math.Sin(angle);
+            }
+        }
+    }
+
+    private void EnsureScoreCapacity(int contextLength)
+    {
+        if (scores[0].Length < group * contextLength)
+        {
+            var capacity = group * (int)Math.Min((long)spec.MaxPositions, Math.Max(contextLength, 2L * scores[0].Length / group));
+            capacity = Math.Max(capacity, group * contextLength);
+            scores = scores.Select(_ => GC.AllocateArray<float>(capacity, pinned: true)).ToArray();
+        }
+    }
+
+    /// <summary>What every worker runs: the layers, five phases each, then the final norm and LM head.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Step(int worker, DecodeRow[] steps, long[] outputRows, KvView kv, float* logits)
+    {
+        var rows = steps.Length;
+        var h = spec.HiddenSize;
+        fixed (float* hiddenP = hidden, q = queries, k = keys, v = values, attn = attended, g = gate, u = up, n = normed[worker])
+        {
+            for (var l = 0; l < layers.Length; l++)
+            {
+                var layer = layers[l];
+
+                // q, k, v: each worker normalizes every row for itself (cheaper than a phase) and computes its share of rows.
+                for (var b = 0; b < rows; b++)
+                {
+                    Kernels.RmsNorm(hiddenP + b * h, layer.InputNorm, n + b * h, h, (float)spec.RmsNormEps);
+                }
+
+                var (first, end) = Share(worker, queryWidth + 2 * keyValueWidth);
+                Project(layer.Q, layer.QBias, n, q, rows, first, end, 0);
+                Project(layer.K, layer.KBias, n, k, rows, first, end, queryWidth);
+                Project(layer.V, layer.VBias, n, v, rows, first, end, queryWidth + keyValueWidth);
+                team.Barrier();
+
+                // Attention: the workers split the (sequence, query head) pairs; consecutive heads under one KV head go together.
+                var (item, endItem) = Share(worker, rows * spec.Heads);
+                while (item < endItem)
+                {
+                    var (row, head) = (item / spec.Heads, item % spec.Heads);
+                    var count = Math.Min(endItem - item, (head / group + 1) * group - head);
+                    if (kv.IsBFloat16)
+                    {
+                        Attend<BFloat16Element>(worker, l, row, head, count, steps[row], kv, q, k, v, attn);
+                    }
+                    else
+                    {
+                        Attend<Float32Element>(worker, l, row, head, count, steps[row], kv, q, k, v, attn);
+                    }
+
+                    item += count;
+                }
+
+                team.Barrier();
+
+                (first, end) = Share(worker, h);
+                AddProjection(layer.O, attn, hiddenP, rows, first, end);
+                team.Barrier();
+
+                for (var b = 0; b < rows; b++)
+                {
+                    Kernels.RmsNorm(hiddenP + b * h, layer.PostAttentionNorm, n + b * h, h, (float)spec.RmsNormEps);
+                }
+
+                var width = spec.IntermediateSize;
+                (first, end) = Share(worker, width);
+                for (var r = first; r < end; r++)
+                {
+                    for (var b = 0; b < rows; b++)
+                    {
+                        g[b * width + r] = layer.Gate.Dot(r, n + b * h);
+                        u[b * width + r] = layer.Up.Dot(r, n + b * h);
+                    }
+                }
+
+                for (var b = 0; b < rows; b++)
+                {
+                    Kernels.SiluMultiply(g + b * width + first, u + b * width + first, end - first);
+                }
+
+                team.Barrier();
+
+                (first, end) = Share(worker, h);
+                AddProjection(layer.Down, g, hiddenP, rows, first, end);
+                team.Barrier();
+            }
+
+            fixed (float* norm = finalNorm)
+            {
+                for (var j = 0; j < outputRows.Length; j++)
+                {
+                    Kernels.RmsNorm(hiddenP + outputRows[j] * h, norm, n + j * h, h, (float)spec.RmsNormEps);
+                }
+            }
+
+            var (firstToken, endToken) = Share(worker, lmHead.Rows);
+            for (var r = firstToken; r < endToken; r++)
+            {
+                for (var j = 0; j < outputRows.Length; j++)
+                {
+                    logits[(long)j * lmHead.Rows + r] = lmHead.Dot(r, n + j * h);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows [first, end) of the stacked q/k/v output that fall in this matrix (which starts at <paramref name="offset"/>
+    /// of the stack): output[b, row] = W[row] · x[b] + bias[row].
+    /// </summary>
+    private static void Project(MatrixView weights, float* bias, float* x, float* output, int rows, int first, int end, int offset)
+    {
+        var from = Math.Max(first - offset, 0);
+        var to = Math.Min(end - offset, weights.Rows);
+        for (var r = from; r < to; r++)
+        {
+            for (var b = 0; b < rows; b++)
+            {
+                output[b * weights.Rows + r] = weights.Dot(r, x + b * weights.Columns) + (bias == null ? 0 : bias[r]);
+            }
+        }
+    }
+
+    /// <summary>The residual add of a projection: hidden[b, row] += W[row] · x[b] for rows [first, end).</summary>
+    private static void AddProjection(MatrixView weights, float* x, float* hidden, int rows, int first, int end)
+    {
+        for (var r = first; r < end; r++)
+        {
+            for (var b = 0; b < rows; b++)
+            {
+                hidden[b * weights.Rows + r] += weights.Dot(r, x + b * weights.Columns);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Attention of query heads [head, head + count) of one sequence, all under one KV head, over its context: one
+    /// pass over the cached K and V serves them all. The new token's K and V come from this worker's own rotated copy
+    /// (rounded as the cache stores them), so workers sharing a KV head never wait for each other's cache write; the
+    /// worker holding the group's first query head writes them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Attend<T>(int worker, int layer, int row, int head, int count, DecodeRow step, KvView kv, float* q, float* k, float* v, float* attn)
+        where T : IElement
+    {
+        var d = spec.HeadDim;
+        var half = d / 2;
+        var kvHead = head / group;
+        fixed (float* c = cos, s = sin, scoreP = scores[worker], keyP = keyRow[worker], valueP = valueRow[worker])
+        {
+            new Span<float>(k + row * keyValueWidth + kvHead * d, d).CopyTo(new Span<float>(keyP, d));
+            new Span<float>(v + row * keyValueWidth + kvHead * d, d).CopyTo(new Span<float>(valueP, d));
+            Kernels.Rotate(keyP, c + row * half, s + row * half, half);
+            kv.RoundAsStored(keyP);
+            kv.RoundAsStored(valueP);
+            if (head % group == 0)
+            {
+                kv.Store(layer, step.Slot, kvHead, keyP, valueP);
+            }
+
+            var heads = q + row * queryWidth + head * d;
+            for (var i = 0; i < count; i++)
+            {
+                Kernels.Rotate(heads + i * d, c + row * half, s + row * half, half);
+            }
+
+            var length = step.ContextLength;
+            var keys = kv.Keys(layer);
+            var values = kv.Values(layer);
+            var stride = (long)spec.KeyValueHeads * d;
+            var blockSize = kv.BlockSize;
+            var t = 0;
+            for (var block = 0; t < length - 1; block++)
+            {
+                var slot = step.BlockTable[block] * blockSize;
+                for (var o = 0; o < blockSize && t < length - 1; o++, t++)
+                {
+                    var key = T.Offset(keys, (slot + o) * stride + kvHead * d);
+                    for (var i = 0; i < count; i++)
+                    {
+                        scoreP[i * length + t] = T.Dot16(key, heads + i * d, d) * scale;
+                    }
+                }
+            }
+
+            var output = attn + row * queryWidth + head * d;
+            new Span<float>(output, count * d).Clear();
+            for (var i = 0; i < count; i++)
+            {
+                scoreP[i * length + t] = Float32Element.Dot16(keyP, heads + i * d, d) * scale;
+                Kernels.Softmax(scoreP + i * length, length);
+                Float32Element.AddScaled16(valueP, scoreP[i * length + t], output + i * d, d);
+            }
+
+            t = 0;
+            for (var block = 0; t < length - 1; block++)
+            {
+                var slot = step.BlockTable[block] * blockSize;
+                for (var o = 0; o < blockSize && t < length - 1; o++, t++)
+                {
+                    var value = T.Offset(values, (slot + o) * stride + kvHead * d);
+                    for (var i = 0; i < count; i++)
+                    {
+                        T.AddScaled16(value, scoreP[i * length + t], output + i * d, d);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Worker <paramref name="worker"/>'s contiguous share of <paramref name="count"/> items.</summary>
+    private (int First, int End) Share(int worker, int count) =>
+        ((int)((long)count * worker / team.Size), (int)((long)count * (worker + 1) / team.Size));
+
+    public void Dispose() => team.Dispose();
+
+    /// <summary>One decoding sequence of the step: where its new K/V go, its context length and its block table.</summary>
+    private sealed record DecodeRow(long Slot, int ContextLength, long[] BlockTable);
+
+    /// <summary>A decoder layer's weights as views, and its small vectors (norms, biases) as pinned float32.</summary>
+    private sealed class LayerView
+    {
+        private readonly float[] inputNorm, postAttentionNorm;
+        private readonly float[]? qBias, kBias, vBias;
+
+        public LayerView(DecoderLayer layer)
+        {
+            Q = MatrixView.Of(layer.QWeight);
+            K = MatrixView.Of(layer.KWeight);
+            V = MatrixView.Of(layer.VWeight);
+            O = MatrixView.Of(layer.OWeight);
+            Gate = MatrixView.Of(layer.GateWeight);
+            Up = MatrixView.Of(layer.UpWeight);
+            Down = MatrixView.Of(layer.DownWeight);
+            inputNorm = Pinned(layer.InputNormWeight)!;
+            postAttentionNorm = Pinned(layer.PostAttentionNormWeight)!;
+            qBias = Pinned(layer.QBias);
+            kBias = Pinned(layer.KBias);
+            vBias = Pinned(layer.VBias);
+        }
+
+        public MatrixView Q { get; }
+
+        public MatrixView K { get; }
+
+        public MatrixView V { get; }
+
+        public MatrixView O { get; }
+
+        public MatrixView Gate { get; }
+
+        public MatrixView Up { get; }
+
+        public MatrixView Down { get; }
+
+        public float* InputNorm => Address(inputNorm);
+
+        public float* PostAttentionNorm => Address(postAttentionNorm);
+
+        public float* QBias => Address(qBias);
+
+        public float* KBias => Address(kBias);
+
+        public float* VBias => Address(vBias);
+
+        private static float[]? Pinned(Tensor? tensor)
+        {
+            if (tensor is null)
+            {
+                return null;
+            }
+
+            var values = MatrixView.Of(tensor).ToArray();
+            var pinned = GC.AllocateArray<float>(values.Length, pinned: true);
+            values.CopyTo(pinned, 0);
+            return pinned;
+        }
+
+        private static float* Address(float[]? pinned) => pinned is null ? null : (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref pinned[0]);
+    }
+
+    /// <summary>The paged KV pools of every layer, read and written in place: [blocks × block_size, kv_heads, head_dim].</summary>
+    private sealed class KvView(PagedKvCache cache)
+    {
+        private readonly MatrixView[] keys = Enumerable.Range(0, cache.Layers).Select(l => MatrixView.Of(cache.KeyPool(l))).ToArray();
+        private readonly MatrixView[] values = Enumerable.Range(0, cache.Layers).Select(l => MatrixView.Of(cache.ValuePool(l))).ToArray();
+        private readonly int headDim = cache.HeadDim;
+        private readonly int heads = cache.KeyValueHeads;
+
+        public int BlockSize => cache.BlockSize;
+
+        public bool IsBFloat16 => keys[0].IsBFloat16;
+
+        public void* Keys(int layer) => keys[layer].At(0);
+
+        public void* Values(int layer) => values[layer].At(0);
+
+        /// <summary>Rounds a K or V head to what storing it in the cache keeps.</summary>
+        public void RoundAsStored(float* head)
+        {
+            if (IsBFloat16)
+            {
+                for (var i = 0; i < headDim; i++)
+                {
+                    head[i] = Kernels.FromBFloat16(Kernels.ToBFloat16(head[i]));
+                }
+            }
+        }
+
+        public bool Views(PagedKvCache other) => ReferenceEquals(cache, other);
+
+        public void Store(int layer, long slot, int head, float* key, float* value)
+        {
+            var offset = (slot * heads + head) * headDim;
+            Kernels.FromFloat(key, keys[layer].At(offset), keys[layer].IsBFloat16, headDim);
+            Kernels.FromFloat(value, values[layer].At(offset), values[layer].IsBFloat16, headDim);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using LlmPlatform.Engine.Attention;
+using LlmPlatform.Engine.Cpu;
+using LlmPlatform.Engine.Model;
+using LlmPlatform.Models.HuggingFace;
+using static TorchSharp.torch;
+
+namespace LlmPlatform.Engine.Tests;
+
+/// <summary>
+/// The C# CPU decode path (CpuDecoder) against libtorch's forward and the numpy reference; the reference comparison
+/// of every config is in ForwardPassTests, run on both paths.
+/// </summary>
+public sealed class CpuDecoderTests
+{
+    private const int BlockSize = 16;
+
+    [Fact]
+    public void A_sequence_gets_bit_identical_logits_alone_and_in_a_full_batch()
+    {
+        var tokens = ReferenceCases.Logits("qwen2-bias-untied").Tokens;
+        using var model = Load("qwen2-bias-untied", ScalarType.Float32);
+        using var cache = new PagedKvCache(model.Spec.Layers, blocks: 64, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+        // Sequence i owns blocks 2i and 2i + 1 and has cached 5 + i tokens.
+        var sequences = Enumerable.Range(0, CpuDecoder.MaxBatch)
+            .Select(i => new SequenceStep([2 * i, 2 * i + 1], 5 + i, [tokens[5 + i]]))
+            .ToArray();
+        foreach (var sequence in sequences)
+        {
+            Run(model, cache, sequence with { CachedTokens = 0, NewTokens = tokens[..sequence.CachedTokens] });
+        }
+
+        var alone = Run(model, cache, sequences[3])[0];
+        var batched = Run(model, cache, sequences)[3];
+
+        Assert.Equal(alone, batched);
+    }
+
+    [Fact]
+    public void Bfloat16_decode_agrees_with_libtorch_and_the_reference()
+    {
+        var reference = ReferenceCases.Logits("llama-gqa");
+        var tokens = reference.Tokens;
+        using var kernels = Load("llama-gqa", ScalarType.BFloat16);
+        using var libtorch = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.BFloat16, CPU, cpuDecodeKernels: false);
+        var rows = new List<(float[] Kernels, float[] Libtorch)>();
+        using (var kernelCache = Cache(kernels))
+        using (var libtorchCache = Cache(libtorch))
+        {
+            Run(kernels, kernelCache, new SequenceStep([1, 0], 0, tokens[..8]));
+            Run(libtorch, libtorchCache, new SequenceStep([1, 0], 0, tokens[..8]));
+            for (var position = 8; position < tokens.Length; position++)
+            {
+                var step = new SequenceStep([1, 0], position, [tokens[position]]);
+                rows.Add((Run(kernels, kernelCache, step)[0], Run(libtorch, libtorchCache, step)[0]));
+            }
+        }
+
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var expected = reference.Rows[8 + i];
+            var (viaKernels, viaLibtorch) = rows[i];
+            Assert.Equal(expected.Top[0].Id, Array.IndexOf(viaKernels, viaKernels.Max()));
+            for (var j = 0; j < expected.First.Length; j++)
+            {
+                Assert.True(Math.Abs(viaKernels[j] - expected.First[j]) <= 0.05, $"position {8 + i} logit {j}: kernels {viaKernels[j]}, reference {expected.First[j]}");
+                Assert.True(Math.Abs(viaKernels[j] - viaLibtorch[j]) <= 0.05, $"position {8 + i} logit {j}: kernels {viaKernels[j]}, libtorch {viaLibtorch[j]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Steps_with_a_prefill_or_more_than_max_batch_decodes_go_to_libtorch()
+    {
+        using var one = StepInputs.Build(BlockSize, new SequenceStep([0], 3, [1])).Batch;
+        using var mixed = StepInputs.Build(BlockSize, new SequenceStep([0], 3, [1]), new SequenceStep([1], 0, [1, 2])).Batch;
+        using var full = StepInputs.Build(BlockSize, Enumerable.Range(0, CpuDecoder.MaxBatch).Select(i => new SequenceStep([i], 3, [1])).ToArray()).Batch;
+        using var over = StepInputs.Build(BlockSize, Enumerable.Range(0, CpuDecoder.MaxBatch + 1).Select(i => new SequenceStep([i], 3, [1])).ToArray()).Batch;
+
+        Assert.True(CpuDecoder.Takes(one));
+        Assert.False(CpuDecoder.Takes(mixed));
+        Assert.True(CpuDecoder.Takes(full));
+        Assert.False(CpuDecoder.Takes(over));
+    }
+
+    [Fact]
+    public void Long_contexts_grow_the_attention_scratch()
+    {
+        // More context than the scratch first holds (256 positions per head): a 300-token prompt, then a decode step.
+        var random = new Random(5);
+        var tokens = Enumerable.Range(0, 301).Select(_ => random.Next(0, 200)).ToArray();
+        using var kernels = Load("llama-gqa", ScalarType.Float32);
+        using var libtorch = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, CPU, cpuDecodeKernels: false);
+        using var kernelCache = new PagedKvCache(kernels.Spec.Layers, 20, BlockSize, kernels.Spec.KeyValueHeads, kernels.Spec.HeadDim, kernels.DType, CPU);
+        using var libtorchCache = new PagedKvCache(libtorch.Spec.Layers, 20, BlockSize, libtorch.Spec.KeyValueHeads, libtorch.Spec.HeadDim, libtorch.DType, CPU);
+        var blocks = Enumerable.Range(0, 19).Reverse().ToArray();
+        Run(kernels, kernelCache, new SequenceStep(blocks, 0, tokens[..300]));
+        Run(libtorch, libtorchCache, new SequenceStep(blocks, 0, tokens[..300]));
+
+        var viaKernels = Run(kernels, kernelCache, new SequenceStep(blocks, 300, [tokens[300]]))[0];
+        var viaLibtorch = Run(libtorch, libtorchCache, new SequenceStep(blocks, 300, [tokens[300]]))[0];
+
+        for (var j = 0; j < viaKernels.Length; j++)
+        {
+            Assert.True(Math.Abs(viaKernels[j] - viaLibtorch[j]) <= 2e-4, $"logit {j}: kernels {viaKernels[j]}, libtorch {viaLibtorch[j]}");
+        }
+    }
+
+    private static CausalLanguageModel Load(string name, ScalarType dtype)
+    {
+        var model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory(name)), dtype, CPU);
+        Assert.True(model.UsesCpuDecodeKernels);
+        return model;
+    }
+
+    private static PagedKvCache Cache(CausalLanguageModel model) =>
+        new(model.Spec.Layers, blocks: 8, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+
+    /// <summary>One step; the logits of each sequence's last token.</summary>
+    private static List<float[]> Run(CausalLanguageModel model, PagedKvCache cache, params SequenceStep[] steps)
+    {
+        var (ids, positions, batch, last) = StepInputs.Build(BlockSize, steps);
+        using (batch)
+        using (var logits = model.Forward(ids, positions, batch, cache, last))
+        {
+            return Enumerable.Range(0, (int)logits.shape[0]).Select(i => logits[i].data<float>().ToArray()).ToList();
+        }
+    }
+}
