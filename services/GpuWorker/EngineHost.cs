@@ -25,7 +25,7 @@ public sealed class EngineHost : IDisposable
         var settings = options.Value;
         var device = torch.device(served.Device.Device);
         DType = ComputeType(settings.DType, served.Directory.Config.TorchDtype);
-        model = CausalLanguageModel.Load(served.Directory, DType, device);
+        model = CausalLanguageModel.Load(served.Directory, DType, device, settings.CpuDecodeKernels);
         MaxModelLen = settings.MaxModelLen ?? served.Directory.Config.MaxPositionEmbeddings;
         var spec = model.Spec;
         Blocks = PagedKvCache.BlocksFor(settings.KvCacheMemory, spec.Layers, settings.BlockSize, spec.KeyValueHeads, spec.HeadDim, DType);

@@ -52,6 +52,12 @@ public sealed class WorkerOptions
     public bool EnablePrefixCaching { get; set; } = true;
 
     /// <summary>
+    /// On a CPU, decode steps of up to 8 sequences (and decode attention in larger steps) run on the engine's C#
+    /// kernels instead of libtorch (<c>--cpu-decode-kernels true|false</c>; no effect on CUDA). See docs/engine.md.
+    /// </summary>
+    public bool CpuDecodeKernels { get; set; } = true;
+
+    /// <summary>
     /// Accept a <c>chat_template</c> in requests (<c>--trust-request-chat-template true</c>). Off by default, as in
     /// vLLM: a template is a program, and a client's template can loop for as long as it likes.
     /// </summary>
@@ -75,5 +81,6 @@ public sealed class WorkerOptions
         ["--max-model-len"] = $"{Section}:{nameof(MaxModelLen)}",
         ["--kv-cache-memory"] = $"{Section}:{nameof(KvCacheMemory)}",
         ["--enable-prefix-caching"] = $"{Section}:{nameof(EnablePrefixCaching)}",
+        ["--cpu-decode-kernels"] = $"{Section}:{nameof(CpuDecodeKernels)}",
     };
 }

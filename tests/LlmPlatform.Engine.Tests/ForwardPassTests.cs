@@ -70,12 +70,14 @@ public sealed class ForwardPassTests
         }
     }
 
-    [Fact]
-    public void Sequences_batched_in_one_step_do_not_affect_each_other()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Sequences_batched_in_one_step_do_not_affect_each_other(bool cpuDecodeKernels)
     {
         var reference = ReferenceCases.Logits("llama-gqa");
         var tokens = reference.Tokens;
-        using var model = Load("llama-gqa", ScalarType.Float32);
+        using var model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, CPU, cpuDecodeKernels);
         using var cache = Cache(model);
         Step(model, cache, new SequenceStep([0, 1], 0, tokens[..10]), allRows: false);
 

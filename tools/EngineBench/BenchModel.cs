@@ -53,7 +53,8 @@ internal sealed class BenchModel : IDisposable
     /// <summary>KV bytes of one token across all layers (K and V).</summary>
     public long KvBytesPerToken => 2L * Spec.Layers * Spec.KeyValueHeads * Spec.HeadDim * ElementSize;
 
-    public static BenchModel Load(string name)
+    /// <summary>Loads the model; <paramref name="cpuDecodeKernels"/> false sends every step through libtorch.</summary>
+    public static BenchModel Load(string name, bool cpuDecodeKernels = true)
     {
         var (dtype, shape) = name.ToLowerInvariant() switch
         {
@@ -63,7 +64,7 @@ internal sealed class BenchModel : IDisposable
         };
         var directory = ModelCache.EnsureRandomModel(ModelCache.DefaultRoot(), shape);
         var clock = Stopwatch.StartNew();
-        var model = CausalLanguageModel.Load(ModelDirectory.Open(directory), dtype, CPU);
+        var model = CausalLanguageModel.Load(ModelDirectory.Open(directory), dtype, CPU, cpuDecodeKernels);
         return new BenchModel(name.ToLowerInvariant(), model, clock.Elapsed.TotalSeconds);
     }
 

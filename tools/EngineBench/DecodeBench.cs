@@ -7,7 +7,7 @@ namespace LlmPlatform.EngineBench;
 /// </summary>
 internal static class DecodeBench
 {
-    public static void Run(IReadOnlyList<string> dtypes, int context, int steps, int warmup, long bandwidthBytes, int seed)
+    public static void Run(IReadOnlyList<string> dtypes, IReadOnlyList<string> paths, int context, int steps, int warmup, long bandwidthBytes, int seed)
     {
         var bandwidth = MemoryBandwidth.Measure(bandwidthBytes);
         var table = new MarkdownTable("method", "buffer MiB", "best ms", "GB/s");
@@ -20,12 +20,12 @@ internal static class DecodeBench
         table.Print();
         var gigabytesPerSecond = bandwidth.Max(b => b.GigabytesPerSecond);
 
-        var results = new MarkdownTable("dtype", "context", "steps", "mean ms", "median ms", "p90 ms", "min ms", "tok/s", "weights MB", "limit ms", "mean / limit", "median / limit", "other cores");
-        var breakdown = new MarkdownTable("dtype", "schedule ms", "run ms (layout + forward + sampling)", "postprocess ms", "prefill ms", "prefill tok/s");
-        foreach (var dtype in dtypes)
+        var results = new MarkdownTable("dtype", "decode path", "context", "steps", "mean ms", "median ms", "p90 ms", "min ms", "tok/s", "weights MB", "limit ms", "mean / limit", "median / limit", "other cores");
+        var breakdown = new MarkdownTable("dtype", "decode path", "schedule ms", "run ms (layout + forward + sampling)", "postprocess ms", "prefill ms", "prefill tok/s");
+        foreach (var (dtype, path) in dtypes.SelectMany(d => paths.Select(p => (d, p))))
         {
-            using var model = BenchModel.Load(dtype);
-            Console.WriteLine($"Loaded {dtype} in {model.LoadSeconds:F1} s.");
+            using var model = BenchModel.Load(dtype, DecodePaths.UsesKernels(path));
+            Console.WriteLine($"Loaded {dtype} ({path}) in {model.LoadSeconds:F1} s.");
             var prompt = Math.Max(1, context - warmup - steps / 2);
             var blocks = (prompt + warmup + steps + 2) / EngineHarness.BlockSize + 2;
             using var engine = new EngineHarness(model, blocks, maxNumSeqs: 1, maxNumBatchedTokens: Math.Max(prompt, 256));
@@ -47,9 +47,9 @@ internal static class DecodeBench
 
             var total = Summary.Of(measured.Select(r => r.TotalMs));
             var limitMs = model.StreamedWeightBytes / (gigabytesPerSecond * 1e9) * 1e3;
-            results.Row(dtype, $"{prompt + warmup + 1}-{prompt + warmup + steps}", steps, total.Mean, total.Median, total.P90, total.Min, 1e3 / total.Mean,
+            results.Row(dtype, path, $"{prompt + warmup + 1}-{prompt + warmup + steps}", steps, total.Mean, total.Median, total.P90, total.Min, 1e3 / total.Mean,
                 model.StreamedWeightBytes / 1e6, limitMs, $"{total.Mean / limitMs:F2}x", $"{total.Median / limitMs:F2}x", otherCores);
-            breakdown.Row(dtype, measured.Average(r => r.ScheduleMs), measured.Average(r => r.RunMs), measured.Average(r => r.PostprocessMs),
+            breakdown.Row(dtype, path, measured.Average(r => r.ScheduleMs), measured.Average(r => r.RunMs), measured.Average(r => r.PostprocessMs),
                 prefill.TotalMs, prompt / (prefill.TotalMs / 1e3));
         }
 
@@ -58,4 +58,15 @@ internal static class DecodeBench
         Console.WriteLine("Where a decode step's time goes (means over the measured steps), and the prompt's one-step prefill:");
         breakdown.Print();
     }
+}
+
+/// <summary>The two ways a CPU decode step can run: the engine's C# kernels (its default) or libtorch throughout.</summary>
+internal static class DecodePaths
+{
+    public static bool UsesKernels(string path) => path switch
+    {
+        "kernels" => true,
+        "libtorch" => false,
+        _ => throw new ArgumentException($"decode path '{path}' is not one of kernels, libtorch."),
+    };
 }

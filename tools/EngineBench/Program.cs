@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LlmPlatform.EngineBench;
+using LlmPlatform.Torch;
 
 // Benchmarks of the inference engine (issue #4) on the SmolLM-135M shape with random weights. Each command prints
 // markdown tables; docs/benchmarks.md holds the results and the commands that made them.
@@ -11,12 +12,13 @@ var contextOption = new Option<int>("--context") { Description = "Context length
 var stepsOption = new Option<int>("--steps") { Description = "Measured decode steps.", DefaultValueFactory = _ => 64 };
 var warmupOption = new Option<int>("--warmup") { Description = "Decode steps run before measuring.", DefaultValueFactory = _ => 8 };
 var bandwidthOption = new Option<int>("--bandwidth-mib") { Description = "Buffer summed to measure memory read bandwidth.", DefaultValueFactory = _ => 512 };
+var pathsOption = new Option<string>("--decode-paths") { Description = "Comma-separated: kernels (the engine's C# CPU decode kernels, its default), libtorch.", DefaultValueFactory = _ => "kernels,libtorch" };
 var decode = new Command("decode", "Decode step time at batch 1 against the weight-streaming limit (weight bytes / read bandwidth measured in the same run).")
 {
-    dtypesOption, contextOption, stepsOption, warmupOption, bandwidthOption, seedOption,
+    dtypesOption, pathsOption, contextOption, stepsOption, warmupOption, bandwidthOption, seedOption,
 };
 decode.SetAction(parse => Announce(args, () => DecodeBench.Run(
-    Split(parse.GetValue(dtypesOption)!), parse.GetValue(contextOption), parse.GetValue(stepsOption), parse.GetValue(warmupOption),
+    Split(parse.GetValue(dtypesOption)!), Split(parse.GetValue(pathsOption)!), parse.GetValue(contextOption), parse.GetValue(stepsOption), parse.GetValue(warmupOption),
     parse.GetValue(bandwidthOption) * 1024L * 1024L, parse.GetValue(seedOption))));
 
 var dtypeOption = new Option<string>("--dtype") { Description = "Compute dtype: bf16 or f32.", DefaultValueFactory = _ => "bf16" };
@@ -73,6 +75,8 @@ return root.Parse(args).Invoke();
 // Every result starts with the command line and what it ran on.
 static void Announce(string[] args, Action bench)
 {
+    // As the worker does: libtorch loaded and OpenMP's spin-wait set before anything else touches it.
+    TorchRuntime.Initialize("cpu");
     Console.WriteLine($"# engine-bench {string.Join(' ', args)}");
     Machine.Describe();
     var contention = CpuContention.Start();

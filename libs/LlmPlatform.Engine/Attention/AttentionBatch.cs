@@ -55,12 +55,14 @@ public sealed class DecodeGroup : IDisposable
     private readonly Tensor contextLengths;
     private Tensor? mask;
 
-    private DecodeGroup(Tensor rows, Tensor blockTables, int maxBlocks, Tensor contextLengths)
+    private DecodeGroup(Tensor rows, Tensor blockTables, int maxBlocks, Tensor contextLengths, IReadOnlyList<long[]> tables, IReadOnlyList<int> lengths)
     {
         Rows = rows;
         BlockTables = blockTables;
         MaxBlocks = maxBlocks;
         this.contextLengths = contextLengths;
+        Tables = tables;
+        ContextLengths = lengths;
     }
 
     /// <summary>The decode sequences' rows in the step's flattened tokens [decodes].</summary>
@@ -70,6 +72,12 @@ public sealed class DecodeGroup : IDisposable
     public Tensor BlockTables { get; }
 
     public int MaxBlocks { get; }
+
+    /// <summary>Each sequence's block table, unpadded, for kernels that walk it on the CPU.</summary>
+    public IReadOnlyList<long[]> Tables { get; }
+
+    /// <summary>Each sequence's context length, its new token included.</summary>
+    public IReadOnlyList<int> ContextLengths { get; }
 
     public int Count => (int)Rows.shape[0];
 
@@ -99,7 +107,9 @@ public sealed class DecodeGroup : IDisposable
             tensor(decodes.Select(d => (long)d.QueryStart).ToArray()),
             tensor(flat),
             maxBlocks,
-            tensor(decodes.Select(d => (long)d.ContextLength).ToArray()).view(-1, 1, 1, 1));
+            tensor(decodes.Select(d => (long)d.ContextLength).ToArray()).view(-1, 1, 1, 1),
+            tables,
+            decodes.Select(d => d.ContextLength).ToArray());
     }
 
     public void Dispose()

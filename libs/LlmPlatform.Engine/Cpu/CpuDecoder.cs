@@ -12,13 +12,14 @@ namespace LlmPlatform.Engine.Cpu;
 /// streams each small projection at a fraction of the memory bandwidth (docs/benchmarks.md, "Where the time goes").
 /// Here one team of threads, kept running across the whole step, splits every projection's rows, so the weights
 /// stream back to back; the activations stay float32. Each row's arithmetic is the same whatever else is in the batch,
-/// so a sequence's decode logits do not depend on its neighbours. Larger batches are compute-bound and go to libtorch.
+/// so a sequence's decode logits do not depend on its neighbours. Larger batches are compute-bound and go to libtorch,
+/// which calls back into <see cref="AttendDecodes"/> for their decode attention.
 /// </summary>
 internal sealed unsafe class CpuDecoder : IDisposable
 {
     /// <summary>
-    /// Above this many sequences a decode step goes to libtorch, whose bfloat16 GEMM outruns these float32 FMA
-    /// loops once the weights are reused across rows (EngineBench `decode --batch`).
+    /// Above this many sequences a decode step goes to libtorch, whose bfloat16 GEMM outruns these float32 FMA loops
+    /// once each weight row serves many sequences. 8 is a first choice, not a measured crossover (docs/engine.md).
     /// </summary>
     public const int MaxBatch = 8;
 
@@ -97,14 +98,66 @@ internal sealed unsafe class CpuDecoder : IDisposable
         var outputRows = logitRows.data<long>().ToArray();
         var logits = empty([outputRows.Length, lmHead.Rows], ScalarType.Float32);
         var output = MatrixView.Address(logits);
+        var pools = KvFor(cache);
+        team.Run(worker => Step(worker, steps, outputRows, pools, (float*)output));
+        return logits;
+    }
+
+    /// <summary>
+    /// Decode attention inside libtorch's forward (steps this path does not take whole): <paramref name="q"/> is
+    /// [decodes, heads, head_dim], rotated, and the decodes' new K/V are already in the cache. Returns
+    /// [decodes, heads × head_dim] in q's dtype.
+    /// </summary>
+    public Tensor AttendDecodes(int layer, Tensor q, DecodeGroup decodes, PagedKvCache cache)
+    {
+        using var scope = NewDisposeScope();
+        var count = decodes.Count;
+        var queries32 = q.to(ScalarType.Float32).contiguous();
+        var output32 = empty([count, queryWidth], ScalarType.Float32);
+        var (queriesAddress, outputAddress) = (MatrixView.Address(queries32), MatrixView.Address(output32));
+        EnsureScoreCapacity(decodes.ContextLengths.Max());
+        var pools = KvFor(cache);
+        team.Run(worker =>
+        {
+            var (item, end) = Share(worker, count * spec.Heads);
+            while (item < end)
+            {
+                var (row, head) = (item / spec.Heads, item % spec.Heads);
+                var heads = Math.Min(end - item, (head / group + 1) * group - head);
+                var offset = row * queryWidth + head * spec.HeadDim;
+                AttendCached(worker, layer, head / group, heads, decodes.Tables[row], decodes.ContextLengths[row], pools,
+                    (float*)queriesAddress + offset, (float*)outputAddress + offset);
+                item += heads;
+            }
+        });
+        return output32.to(q.dtype).MoveToOuterDisposeScope();
+    }
+
+    private void AttendCached(int worker, int layer, int kvHead, int heads, long[] blockTable, int length, KvView pools, float* queries, float* output)
+    {
+        fixed (float* scoreP = scores[worker])
+        {
+            if (pools.IsBFloat16)
+            {
+                PagedAttention.Attend<BFloat16Element>(queries, heads, spec.HeadDim, scale, pools.Keys(layer), pools.Values(layer), spec.KeyValueHeads, kvHead,
+                    blockTable, pools.BlockSize, length, null, null, scoreP, output);
+            }
+            else
+            {
+                PagedAttention.Attend<Float32Element>(queries, heads, spec.HeadDim, scale, pools.Keys(layer), pools.Values(layer), spec.KeyValueHeads, kvHead,
+                    blockTable, pools.BlockSize, length, null, null, scoreP, output);
+            }
+        }
+    }
+
+    private KvView KvFor(PagedKvCache cache)
+    {
         if (kv is null || !kv.Views(cache))
         {
             kv = new KvView(cache);
         }
 
-        var pools = kv;
-        team.Run(worker => Step(worker, steps, outputRows, pools, (float*)output));
-        return logits;
+        return kv;
     }
 
     private void PrepareRow(int row, long id, long position)
@@ -287,47 +340,9 @@ internal sealed unsafe class CpuDecoder : IDisposable
                 Kernels.Rotate(heads + i * d, c + row * half, s + row * half, half);
             }
 
-            var length = step.ContextLength;
-            var keys = kv.Keys(layer);
-            var values = kv.Values(layer);
-            var stride = (long)spec.KeyValueHeads * d;
-            var blockSize = kv.BlockSize;
-            var t = 0;
-            for (var block = 0; t < length - 1; block++)
-            {
-                var slot = step.BlockTable[block] * blockSize;
-                for (var o = 0; o < blockSize && t < length - 1; o++, t++)
-                {
-                    var key = T.Offset(keys, (slot + o) * stride + kvHead * d);
-                    for (var i = 0; i < count; i++)
-                    {
-                        scoreP[i * length + t] = T.Dot16(key, heads + i * d, d) * scale;
-                    }
-                }
-            }
-
             var output = attn + row * queryWidth + head * d;
-            new Span<float>(output, count * d).Clear();
-            for (var i = 0; i < count; i++)
-            {
-                scoreP[i * length + t] = Float32Element.Dot16(keyP, heads + i * d, d) * scale;
-                Kernels.Softmax(scoreP + i * length, length);
-                Float32Element.AddScaled16(valueP, scoreP[i * length + t], output + i * d, d);
-            }
-
-            t = 0;
-            for (var block = 0; t < length - 1; block++)
-            {
-                var slot = step.BlockTable[block] * blockSize;
-                for (var o = 0; o < blockSize && t < length - 1; o++, t++)
-                {
-                    var value = T.Offset(values, (slot + o) * stride + kvHead * d);
-                    for (var i = 0; i < count; i++)
-                    {
-                        T.AddScaled16(value, scoreP[i * length + t], output + i * d, d);
-                    }
-                }
-            }
+            PagedAttention.Attend<T>(heads, count, d, scale, kv.Keys(layer), kv.Values(layer), spec.KeyValueHeads, kvHead,
+                step.BlockTable, kv.BlockSize, step.ContextLength - 1, keyP, valueP, scoreP, output);
         }
     }
 

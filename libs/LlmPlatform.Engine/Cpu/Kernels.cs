@@ -153,22 +153,6 @@ internal static unsafe class Kernels
         }
     }
 
-    /// <summary>y += a · x.</summary>
-    public static void MultiplyAdd(float* x, float a, float* y, int n)
-    {
-        var i = 0;
-        var scale = Vector256.Create(a);
-        for (; i + 8 <= n; i += 8)
-        {
-            Vector256.FusedMultiplyAdd(Vector256.Load(x + i), scale, Vector256.Load(y + i)).Store(y + i);
-        }
-
-        for (; i < n; i++)
-        {
-            y[i] += a * x[i];
-        }
-    }
-
     /// <summary>n elements of a bfloat16 or float32 array as float32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToFloat(void* source, bool bfloat16, float* destination, int n)

@@ -80,7 +80,7 @@ public sealed class CausalLanguageModel : IDisposable
         var hidden = embedding.index_select(0, inputIds);
         foreach (var layer in layers)
         {
-            var next = layer.Forward(hidden, positions, rope, batch, cache);
+            var next = layer.Forward(hidden, positions, rope, batch, cache, cpuDecoder);
             hidden.Dispose();
             hidden = next;
         }

@@ -1,4 +1,5 @@
 using LlmPlatform.Engine.Attention;
+using LlmPlatform.Engine.Cpu;
 using LlmPlatform.Engine.Loading;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
@@ -67,15 +68,15 @@ public sealed class DecoderLayer : IDisposable
     internal Tensor DownWeight => downWeight;
 
     /// <summary>Hidden states [tokens, hidden] in, hidden states out; this layer's new K/V are written to the cache.</summary>
-    public Tensor Forward(Tensor hidden, Tensor positions, RotaryEmbedding rope, AttentionBatch batch, PagedKvCache cache)
+    internal Tensor Forward(Tensor hidden, Tensor positions, RotaryEmbedding rope, AttentionBatch batch, PagedKvCache cache, CpuDecoder? cpu)
     {
         using var scope = NewDisposeScope();
-        var attended = hidden + Attention(RmsNorm.Apply(hidden, inputNorm, spec.RmsNormEps), positions, rope, batch, cache);
+        var attended = hidden + Attention(RmsNorm.Apply(hidden, inputNorm, spec.RmsNormEps), positions, rope, batch, cache, cpu);
         var output = attended + Mlp(RmsNorm.Apply(attended, postAttentionNorm, spec.RmsNormEps));
         return output.MoveToOuterDisposeScope();
     }
 
-    private Tensor Attention(Tensor x, Tensor positions, RotaryEmbedding rope, AttentionBatch batch, PagedKvCache cache)
+    private Tensor Attention(Tensor x, Tensor positions, RotaryEmbedding rope, AttentionBatch batch, PagedKvCache cache, CpuDecoder? cpu)
     {
         var tokens = x.shape[0];
         var q = rope.Apply(linear(x, qWeight, qBias).view(tokens, spec.Heads, spec.HeadDim), positions);
@@ -86,13 +87,13 @@ public sealed class DecoderLayer : IDisposable
         if (batch.Decodes is { } decodes && batch.Prefills.Count == 0)
         {
             // A pure decode step: rows are the decodes in order.
-            return linear(DecodeAttention(q, decodes, cache), oWeight);
+            return linear(DecodeAttention(q, decodes, cache, cpu), oWeight);
         }
 
         var merged = zeros(tokens, spec.Heads * spec.HeadDim, q.dtype, q.device);
         if (batch.Decodes is { } group)
         {
-            merged.index_copy_(0, group.Rows, DecodeAttention(q.index_select(0, group.Rows), group, cache));
+            merged.index_copy_(0, group.Rows, DecodeAttention(q.index_select(0, group.Rows), group, cache, cpu));
         }
 
         foreach (var sequence in batch.Prefills)
@@ -104,11 +105,17 @@ public sealed class DecoderLayer : IDisposable
     }
 
     /// <summary>
-    /// All single-token sequences in one call: their contexts gathered padded to the longest, a mask hiding the
-    /// padding, and each sequence's query heads grouped under their KV head ([sequences, kv_heads, group, head_dim]).
+    /// All single-token sequences at once: on the CPU by the paged attention kernel; elsewhere in one SDPA call, their
+    /// contexts gathered padded to the longest, a mask hiding the padding, and each sequence's query heads grouped
+    /// under their KV head ([sequences, kv_heads, group, head_dim]).
     /// </summary>
-    private Tensor DecodeAttention(Tensor q, DecodeGroup decodes, PagedKvCache cache)
+    private Tensor DecodeAttention(Tensor q, DecodeGroup decodes, PagedKvCache cache, CpuDecoder? cpu)
     {
+        if (cpu is not null)
+        {
+            return cpu.AttendDecodes(index, q, decodes, cache);
+        }
+
         var group = spec.Heads / spec.KeyValueHeads;
         var (key, value) = cache.ReadPadded(index, decodes.BlockTables, decodes.Count, decodes.MaxBlocks);
         var grouped = q.view(decodes.Count, spec.KeyValueHeads, group, spec.HeadDim);
