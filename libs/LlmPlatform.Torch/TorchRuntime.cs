@@ -40,6 +40,9 @@ public static class TorchRuntime
         return new TorchDeviceInfo(device, cudaAvailable, cudaCount, torch.get_num_threads());
     }
 
+    /// <summary>The GOMP_SPINCOUNT <see cref="Initialize"/> sets when the operator set none (see ShortenOpenMpSpinWait).</summary>
+    public const string OpenMpSpinCount = "2000";
+
     /// <summary>
     /// libtorch's OpenMP runtime (libgomp) keeps its threads spinning for 300,000 iterations after every parallel call,
     /// milliseconds on this class of machine, and on a 2-core host those spinning threads take the cores from the
@@ -53,7 +56,7 @@ public static class TorchRuntime
     {
         if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null)
         {
-            _ = SetEnvironment("GOMP_SPINCOUNT", "2000", overwrite: 0);
+            _ = SetEnvironment("GOMP_SPINCOUNT", OpenMpSpinCount, overwrite: 0);
         }
     }
 

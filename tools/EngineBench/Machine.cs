@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using LlmPlatform.Torch;
 using static TorchSharp.torch;
 
 namespace LlmPlatform.EngineBench;
@@ -13,7 +14,7 @@ internal static class Machine
     {
         Console.WriteLine($"- machine: {CpuModel()}, {Environment.ProcessorCount} logical cores, libtorch threads {get_num_threads()}, {RuntimeInformation.FrameworkDescription}");
         Console.WriteLine($"- allocator: {Allocator()}");
-        Console.WriteLine($"- OpenMP: GOMP_SPINCOUNT={Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") ?? "2000 (TorchRuntime's default)"}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}");
+        Console.WriteLine($"- OpenMP: GOMP_SPINCOUNT={Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") ?? $"{TorchRuntime.OpenMpSpinCount} (TorchRuntime's default)"}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}");
         Console.WriteLine($"- load average at start: {LoadAverage()}");
     }
 

@@ -96,6 +96,7 @@ public sealed class DecodeGroup : IDisposable
         }
 
         var tables = decodes.Select(d => d.BlockTable.data<long>().ToArray()).ToList();
+        var lengths = decodes.Select(d => d.ContextLength).ToArray();
         var maxBlocks = tables.Max(t => t.Length);
         var flat = new long[decodes.Count * maxBlocks];
         for (var i = 0; i < tables.Count; i++)
@@ -107,9 +108,9 @@ public sealed class DecodeGroup : IDisposable
             tensor(decodes.Select(d => (long)d.QueryStart).ToArray()),
             tensor(flat),
             maxBlocks,
-            tensor(decodes.Select(d => (long)d.ContextLength).ToArray()).view(-1, 1, 1, 1),
+            tensor(lengths.Select(l => (long)l).ToArray()).view(-1, 1, 1, 1),
             tables,
-            decodes.Select(d => d.ContextLength).ToArray());
+            lengths);
     }
 
     public void Dispose()

@@ -46,7 +46,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
         this.layers = layers.Select(l => new LayerView(l)).ToArray();
         this.embedding = MatrixView.Of(embedding);
         this.lmHead = MatrixView.Of(lmHead);
-        this.finalNorm = MatrixView.Of(finalNorm).ToArray();
+        this.finalNorm = MatrixView.Of(finalNorm).ToPinnedArray();
         inverseFrequencies = RotaryEmbedding.InverseFrequencies(spec.Rope, spec.HeadDim);
         queryWidth = spec.Heads * spec.HeadDim;
         keyValueWidth = spec.KeyValueHeads * spec.HeadDim;
@@ -119,33 +119,44 @@ internal sealed unsafe class CpuDecoder : IDisposable
         var pools = KvFor(cache);
         team.Run(worker =>
         {
-            var (item, end) = Share(worker, count * spec.Heads);
-            while (item < end)
+            var (first, end) = Share(worker, count * spec.Heads);
+            for (var item = first; item < end;)
             {
-                var (row, head) = (item / spec.Heads, item % spec.Heads);
-                var heads = Math.Min(end - item, (head / group + 1) * group - head);
-                var offset = row * queryWidth + head * spec.HeadDim;
-                AttendCached(worker, layer, head / group, heads, decodes.Tables[row], decodes.ContextLengths[row], pools,
-                    (float*)queriesAddress + offset, (float*)outputAddress + offset);
+                var (row, head, heads) = HeadRun(item, end);
                 item += heads;
+                var offset = row * queryWidth + head * spec.HeadDim;
+                PagedAttend(worker, layer, head / group, heads, (float*)queriesAddress + offset, decodes.Tables[row], decodes.ContextLengths[row], pools,
+                    null, null, (float*)outputAddress + offset);
             }
         });
         return output32.to(q.dtype).MoveToOuterDisposeScope();
     }
 
-    private void AttendCached(int worker, int layer, int kvHead, int heads, long[] blockTable, int length, KvView pools, float* queries, float* output)
+    /// <summary>
+    /// The run of (sequence, query head) items that starts at <paramref name="item"/>: the consecutive query heads of one
+    /// sequence under one KV head, up to <paramref name="end"/>, attended in one pass over that head's K and V.
+    /// </summary>
+    private (int Row, int Head, int Count) HeadRun(int item, int end)
+    {
+        var (row, head) = (item / spec.Heads, item % spec.Heads);
+        return (row, head, Math.Min(end - item, (head / group + 1) * group - head));
+    }
+
+    /// <summary><see cref="PagedAttention.Attend"/> over the pools' element type, with this worker's score scratch.</summary>
+    private void PagedAttend(int worker, int layer, int kvHead, int heads, float* queries, long[] blockTable, int cached, KvView pools,
+        float* lastKey, float* lastValue, float* output)
     {
         fixed (float* scoreP = scores[worker])
         {
             if (pools.IsBFloat16)
             {
                 PagedAttention.Attend<BFloat16Element>(queries, heads, spec.HeadDim, scale, pools.Keys(layer), pools.Values(layer), spec.KeyValueHeads, kvHead,
-                    blockTable, pools.BlockSize, length, null, null, scoreP, output);
+                    blockTable, pools.BlockSize, cached, lastKey, lastValue, scoreP, output);
             }
             else
             {
                 PagedAttention.Attend<Float32Element>(queries, heads, spec.HeadDim, scale, pools.Keys(layer), pools.Values(layer), spec.KeyValueHeads, kvHead,
-                    blockTable, pools.BlockSize, length, null, null, scoreP, output);
+                    blockTable, pools.BlockSize, cached, lastKey, lastValue, scoreP, output);
             }
         }
     }
@@ -179,9 +190,9 @@ internal sealed unsafe class CpuDecoder : IDisposable
     {
         if (scores[0].Length < group * contextLength)
         {
-            var capacity = group * (int)Math.Min((long)spec.MaxPositions, Math.Max(contextLength, 2L * scores[0].Length / group));
-            capacity = Math.Max(capacity, group * contextLength);
-            scores = scores.Select(_ => GC.AllocateArray<float>(capacity, pinned: true)).ToArray();
+            // Double, so that a growing context does not reallocate every step; past max_model_len only what is asked.
+            var positions = Math.Max(contextLength, Math.Min(spec.MaxPositions, 2 * scores[0].Length / group));
+            scores = scores.Select(_ => GC.AllocateArray<float>(group * positions, pinned: true)).ToArray();
         }
     }
 
@@ -210,21 +221,12 @@ internal sealed unsafe class CpuDecoder : IDisposable
                 team.Barrier();
 
                 // Attention: the workers split the (sequence, query head) pairs; consecutive heads under one KV head go together.
-                var (item, endItem) = Share(worker, rows * spec.Heads);
-                while (item < endItem)
+                var (firstItem, endItem) = Share(worker, rows * spec.Heads);
+                for (var item = firstItem; item < endItem;)
                 {
-                    var (row, head) = (item / spec.Heads, item % spec.Heads);
-                    var count = Math.Min(endItem - item, (head / group + 1) * group - head);
-                    if (kv.IsBFloat16)
-                    {
-                        Attend<BFloat16Element>(worker, l, row, head, count, steps[row], kv, q, k, v, attn);
-                    }
-                    else
-                    {
-                        Attend<Float32Element>(worker, l, row, head, count, steps[row], kv, q, k, v, attn);
-                    }
-
+                    var (row, head, count) = HeadRun(item, endItem);
                     item += count;
+                    Attend(worker, l, row, head, count, steps[row], kv, q, k, v, attn);
                 }
 
                 team.Barrier();
@@ -315,14 +317,12 @@ internal sealed unsafe class CpuDecoder : IDisposable
     /// (rounded as the cache stores them), so workers sharing a KV head never wait for each other's cache write; the
     /// worker holding the group's first query head writes them.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Attend<T>(int worker, int layer, int row, int head, int count, DecodeRow step, KvView kv, float* q, float* k, float* v, float* attn)
-        where T : IElement
+    private void Attend(int worker, int layer, int row, int head, int count, DecodeRow step, KvView kv, float* q, float* k, float* v, float* attn)
     {
         var d = spec.HeadDim;
         var half = d / 2;
         var kvHead = head / group;
-        fixed (float* c = cos, s = sin, scoreP = scores[worker], keyP = keyRow[worker], valueP = valueRow[worker])
+        fixed (float* c = cos, s = sin, keyP = keyRow[worker], valueP = valueRow[worker])
         {
             new Span<float>(k + row * keyValueWidth + kvHead * d, d).CopyTo(new Span<float>(keyP, d));
             new Span<float>(v + row * keyValueWidth + kvHead * d, d).CopyTo(new Span<float>(valueP, d));
@@ -340,9 +340,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
                 Kernels.Rotate(heads + i * d, c + row * half, s + row * half, half);
             }
 
-            var output = attn + row * queryWidth + head * d;
-            PagedAttention.Attend<T>(heads, count, d, scale, kv.Keys(layer), kv.Values(layer), spec.KeyValueHeads, kvHead,
-                step.BlockTable, kv.BlockSize, step.ContextLength - 1, keyP, valueP, scoreP, output);
+            PagedAttend(worker, layer, kvHead, count, heads, step.BlockTable, step.ContextLength - 1, kv, keyP, valueP, attn + row * queryWidth + head * d);
         }
     }
 
@@ -370,8 +368,8 @@ internal sealed unsafe class CpuDecoder : IDisposable
             Gate = MatrixView.Of(layer.GateWeight);
             Up = MatrixView.Of(layer.UpWeight);
             Down = MatrixView.Of(layer.DownWeight);
-            inputNorm = Pinned(layer.InputNormWeight)!;
-            postAttentionNorm = Pinned(layer.PostAttentionNormWeight)!;
+            inputNorm = MatrixView.Of(layer.InputNormWeight).ToPinnedArray();
+            postAttentionNorm = MatrixView.Of(layer.PostAttentionNormWeight).ToPinnedArray();
             qBias = Pinned(layer.QBias);
             kBias = Pinned(layer.KBias);
             vBias = Pinned(layer.VBias);
@@ -401,20 +399,9 @@ internal sealed unsafe class CpuDecoder : IDisposable
 
         public float* VBias => Address(vBias);
 
-        private static float[]? Pinned(Tensor? tensor)
-        {
-            if (tensor is null)
-            {
-                return null;
-            }
+        private static float[]? Pinned(Tensor? tensor) => tensor is null ? null : MatrixView.Of(tensor).ToPinnedArray();
 
-            var values = MatrixView.Of(tensor).ToArray();
-            var pinned = GC.AllocateArray<float>(values.Length, pinned: true);
-            values.CopyTo(pinned, 0);
-            return pinned;
-        }
-
-        private static float* Address(float[]? pinned) => pinned is null ? null : (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref pinned[0]);
+        private static float* Address(float[]? pinned) => pinned is null ? null : (float*)Unsafe.AsPointer(ref pinned[0]);
     }
 
     /// <summary>The paged KV pools of every layer, read and written in place: [blocks × block_size, kv_heads, head_dim].</summary>

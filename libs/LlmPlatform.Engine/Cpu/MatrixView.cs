@@ -59,10 +59,10 @@ internal readonly unsafe struct MatrixView
     /// <summary>Row <paramref name="row"/> as float32.</summary>
     public void ReadRow(int row, float* destination) => Kernels.ToFloat(At((long)row * Columns), IsBFloat16, destination, Columns);
 
-    /// <summary>The whole tensor as a float32 array (for small ones: norms, biases).</summary>
-    public float[] ToArray()
+    /// <summary>The whole tensor as a pinned float32 array (for small ones: norms, biases), so kernels can take its address.</summary>
+    public float[] ToPinnedArray()
     {
-        var values = new float[(long)Rows * Columns];
+        var values = GC.AllocateArray<float>(checked(Rows * Columns), pinned: true);
         fixed (float* destination = values)
         {
             Kernels.ToFloat(At(0), IsBFloat16, destination, values.Length);
