@@ -7,7 +7,7 @@ namespace LlmPlatform.EngineBench;
 /// </summary>
 internal static class DecodeBench
 {
-    public static void Run(IReadOnlyList<string> dtypes, IReadOnlyList<string> paths, int context, int steps, int warmup, long bandwidthBytes, int seed)
+    public static void Run(IReadOnlyList<string> dtypes, IReadOnlyList<string> paths, int context, int steps, int warmup, double warmupSeconds, long bandwidthBytes, int seed)
     {
         var bandwidth = MemoryBandwidth.Measure(bandwidthBytes);
         var table = new MarkdownTable("method", "buffer MiB", "best ms", "GB/s");
@@ -30,9 +30,9 @@ internal static class DecodeBench
             var blocks = (prompt + warmup + steps + 2) / EngineHarness.BlockSize + 2;
             using var engine = new EngineHarness(model, blocks, maxNumSeqs: 1, maxNumBatchedTokens: Math.Max(prompt, 256));
             var random = new Random(seed);
-            // A short request first, so that the timed prefill does not pay for JIT compilation and libtorch's first calls.
-            engine.Add(EngineHarness.RandomPrompt(random, 32, model.Spec.VocabSize), outputTokens: 4);
-            engine.RunToCompletion();
+            // A short request decoded for a while first, so that neither the timed prefill nor the timed steps pay for
+            // JIT compilation or libtorch's first calls.
+            engine.WarmUp(random, model.Spec.VocabSize, TimeSpan.FromSeconds(warmupSeconds));
             engine.Add(EngineHarness.RandomPrompt(random, prompt, model.Spec.VocabSize), outputTokens: warmup + steps + 1);
             GC.Collect();
             var contention = CpuContention.Start();

@@ -25,11 +25,13 @@ internal sealed class EngineHarness : IDisposable
 
     private static readonly PrefixHashSeed HashSeed = new("bench", "bench");
     private readonly PagedKvCache cache;
+    private readonly int capacity;
     private long nextId;
 
     public EngineHarness(BenchModel model, int numBlocks, int maxNumSeqs, int maxNumBatchedTokens, int? maxModelLen = null)
     {
         cache = model.NewCache(numBlocks, BlockSize);
+        capacity = numBlocks * BlockSize;
         Scheduler = new Scheduler(new SchedulerOptions(numBlocks, maxModelLen ?? numBlocks * BlockSize, BlockSize, maxNumSeqs, maxNumBatchedTokens), eosTokenIds: []);
         Runner = new ModelRunner(model.Model, cache, []);
     }
@@ -57,6 +59,24 @@ internal sealed class EngineHarness : IDisposable
         var t3 = Stopwatch.GetTimestamp();
         var decodes = batch.Sequences.Count(s => s.NumNewTokens == 1 && s.StartPosition >= s.Sequence.NumPromptTokens);
         return new StepRecord(batch.Sequences.Count, batch.NumBatchedTokens, decodes, batch.NumSampled, Ms(t0, t1), Ms(t1, t2), Ms(t2, t3));
+    }
+
+    /// <summary>
+    /// Decodes one short request for at least <paramref name="duration"/>, then aborts it. .NET compiles hot methods
+    /// again, optimized, on a background thread a few hundred milliseconds after their first calls; on two cores that
+    /// thread takes one from the step's workers, which made a tail of 15-30 ms steps in a 64-step run.
+    /// </summary>
+    public void WarmUp(Random random, int vocab, TimeSpan duration)
+    {
+        const int prompt = 32;
+        var sequence = Add(RandomPrompt(random, prompt, vocab), outputTokens: capacity - prompt - BlockSize);
+        var clock = Stopwatch.StartNew();
+        while (!sequence.IsFinished && clock.Elapsed < duration)
+        {
+            Step();
+        }
+
+        Scheduler.Abort(sequence.Id);
     }
 
     /// <summary>Steps until every queued request has finished.</summary>

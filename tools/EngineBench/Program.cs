@@ -10,16 +10,17 @@ var seedOption = new Option<int>("--seed") { Description = "Seed of the prompts 
 var dtypesOption = new Option<string>("--dtypes") { Description = "Comma-separated compute dtypes: bf16, f32.", DefaultValueFactory = _ => "bf16,f32" };
 var contextOption = new Option<int>("--context") { Description = "Context length the measured decode steps are centred on.", DefaultValueFactory = _ => 256 };
 var stepsOption = new Option<int>("--steps") { Description = "Measured decode steps.", DefaultValueFactory = _ => 64 };
-var warmupOption = new Option<int>("--warmup") { Description = "Decode steps run before measuring.", DefaultValueFactory = _ => 8 };
+var warmupOption = new Option<int>("--warmup") { Description = "Decode steps of the measured request run before measuring.", DefaultValueFactory = _ => 8 };
+var warmupSecondsOption = new Option<double>("--warmup-seconds") { Description = "Seconds a separate short request decodes first, until JIT compilation settles.", DefaultValueFactory = _ => 3 };
 var bandwidthOption = new Option<int>("--bandwidth-mib") { Description = "Buffer summed to measure memory read bandwidth.", DefaultValueFactory = _ => 512 };
 var pathsOption = new Option<string>("--decode-paths") { Description = "Comma-separated: kernels (the engine's C# CPU decode kernels, its default), libtorch.", DefaultValueFactory = _ => "kernels,libtorch" };
 var decode = new Command("decode", "Decode step time at batch 1 against the weight-streaming limit (weight bytes / read bandwidth measured in the same run).")
 {
-    dtypesOption, pathsOption, contextOption, stepsOption, warmupOption, bandwidthOption, seedOption,
+    dtypesOption, pathsOption, contextOption, stepsOption, warmupOption, warmupSecondsOption, bandwidthOption, seedOption,
 };
 decode.SetAction(parse => Announce(args, () => DecodeBench.Run(
     Split(parse.GetValue(dtypesOption)!), Split(parse.GetValue(pathsOption)!), parse.GetValue(contextOption), parse.GetValue(stepsOption), parse.GetValue(warmupOption),
-    parse.GetValue(bandwidthOption) * 1024L * 1024L, parse.GetValue(seedOption))));
+    parse.GetValue(warmupSecondsOption), parse.GetValue(bandwidthOption) * 1024L * 1024L, parse.GetValue(seedOption))));
 
 var dtypeOption = new Option<string>("--dtype") { Description = "Compute dtype: bf16 or f32.", DefaultValueFactory = _ => "bf16" };
 var requestsOption = new Option<int>("--requests") { Description = "Requests generated together.", DefaultValueFactory = _ => 32 };

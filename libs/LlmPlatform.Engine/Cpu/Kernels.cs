@@ -123,13 +123,25 @@ internal static unsafe class Kernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax(float* x, int n)
     {
-        var max = float.NegativeInfinity;
-        for (var i = 0; i < n; i++)
+        var maxima = Vector256.Create(float.NegativeInfinity);
+        var j = 0;
+        for (; j + 8 <= n; j += 8)
         {
-            max = MathF.Max(max, x[i]);
+            maxima = Vector256.Max(maxima, Vector256.Load(x + j));
         }
 
-        var j = 0;
+        var max = float.NegativeInfinity;
+        for (var k = 0; k < Vector256<float>.Count; k++)
+        {
+            max = MathF.Max(max, maxima.GetElement(k));
+        }
+
+        for (; j < n; j++)
+        {
+            max = MathF.Max(max, x[j]);
+        }
+
+        j = 0;
         var shift = Vector256.Create(max);
         var total = Vector256<float>.Zero;
         for (; j + 8 <= n; j += 8)
@@ -147,9 +159,14 @@ internal static unsafe class Kernels
         }
 
         var inverse = 1f / sum;
-        for (var i = 0; i < n; i++)
+        for (j = 0; j + 8 <= n; j += 8)
         {
-            x[i] *= inverse;
+            (Vector256.Load(x + j) * inverse).Store(x + j);
+        }
+
+        for (; j < n; j++)
+        {
+            x[j] *= inverse;
         }
     }
 
@@ -209,46 +226,59 @@ internal static unsafe class Kernels
     }
 }
 
-/// <summary>How the CPU kernels read one element type of weights or KV cache; generic code over these is specialized per type.</summary>
+/// <summary>
+/// How the CPU kernels read one element type of the KV cache; generic code over these is specialized per type. A load
+/// of 16 elements gives two float32 vectors in whatever lane order is cheapest for the type, and the float32 operands
+/// they meet are arranged to match once per pass, not per load.
+/// </summary>
 internal unsafe interface IElement
 {
-    /// <summary>Σ a[i]·x[i] for i &lt; n, n a multiple of 16.</summary>
-    static abstract float Dot16(void* a, float* x, int n);
+    /// <summary>Bytes per element.</summary>
+    static abstract int Size { get; }
 
-    /// <summary>y[i] += s·a[i] for i &lt; n, n a multiple of 16.</summary>
-    static abstract void AddScaled16(void* a, float s, float* y, int n);
+    /// <summary>16 elements from <paramref name="source"/> as float32, in this type's lane order.</summary>
+    static abstract (Vector256<float> First, Vector256<float> Second) Load16(void* source);
+
+    /// <summary>16 float32 values times <paramref name="scale"/>, in the lane order <see cref="Load16"/> gives.</summary>
+    static abstract void Arrange16(float* source, float scale, float* destination);
+
+    /// <summary>Two vectors in <see cref="Load16"/>'s lane order back to 16 float32 values in order.</summary>
+    static abstract void Unarrange16(Vector256<float> first, Vector256<float> second, float* destination);
 
     /// <summary>The element at <paramref name="offset"/> elements past <paramref name="start"/>.</summary>
     static abstract void* Offset(void* start, long offset);
 }
 
+/// <summary>
+/// bfloat16: a 32-bit lane holds elements 2k (low half) and 2k+1 (high half), so a shift and a mask make float32s of
+/// the even and the odd elements, half the instructions of widening them in order.
+/// </summary>
 internal readonly unsafe struct BFloat16Element : IElement
 {
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Dot16(void* a, float* x, int n)
-    {
-        var p = (ushort*)a;
-        Vector256<float> even = default, odd = default;
-        for (var i = 0; i < n; i += 16)
-        {
-            var (lower, upper) = Vector256.Widen(Vector256.Load(p + i));
-            even = Vector256.FusedMultiplyAdd((lower << 16).AsSingle(), Vector256.Load(x + i), even);
-            odd = Vector256.FusedMultiplyAdd((upper << 16).AsSingle(), Vector256.Load(x + i + 8), odd);
-        }
+    public static int Size => sizeof(ushort);
 
-        return Vector256.Sum(even + odd);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> First, Vector256<float> Second) Load16(void* source)
+    {
+        var pairs = Vector256.Load((uint*)source);
+        return ((pairs << 16).AsSingle(), (pairs & Vector256.Create(0xFFFF0000u)).AsSingle());
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void AddScaled16(void* a, float s, float* y, int n)
+    public static void Arrange16(float* source, float scale, float* destination)
     {
-        var p = (ushort*)a;
-        var scale = Vector256.Create(s);
-        for (var i = 0; i < n; i += 16)
+        for (var k = 0; k < 8; k++)
         {
-            var (lower, upper) = Vector256.Widen(Vector256.Load(p + i));
-            Vector256.FusedMultiplyAdd((lower << 16).AsSingle(), scale, Vector256.Load(y + i)).Store(y + i);
-            Vector256.FusedMultiplyAdd((upper << 16).AsSingle(), scale, Vector256.Load(y + i + 8)).Store(y + i + 8);
+            destination[k] = source[2 * k] * scale;
+            destination[8 + k] = source[2 * k + 1] * scale;
+        }
+    }
+
+    public static void Unarrange16(Vector256<float> first, Vector256<float> second, float* destination)
+    {
+        for (var k = 0; k < 8; k++)
+        {
+            destination[2 * k] = first.GetElement(k);
+            destination[2 * k + 1] = second.GetElement(k);
         }
     }
 
@@ -256,32 +286,25 @@ internal readonly unsafe struct BFloat16Element : IElement
     public static void* Offset(void* start, long offset) => (ushort*)start + offset;
 }
 
+/// <summary>float32: in order, elements 0-7 then 8-15.</summary>
 internal readonly unsafe struct Float32Element : IElement
 {
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Dot16(void* a, float* x, int n)
-    {
-        var p = (float*)a;
-        Vector256<float> even = default, odd = default;
-        for (var i = 0; i < n; i += 16)
-        {
-            even = Vector256.FusedMultiplyAdd(Vector256.Load(p + i), Vector256.Load(x + i), even);
-            odd = Vector256.FusedMultiplyAdd(Vector256.Load(p + i + 8), Vector256.Load(x + i + 8), odd);
-        }
+    public static int Size => sizeof(float);
 
-        return Vector256.Sum(even + odd);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> First, Vector256<float> Second) Load16(void* source) =>
+        (Vector256.Load((float*)source), Vector256.Load((float*)source + 8));
+
+    public static void Arrange16(float* source, float scale, float* destination)
+    {
+        (Vector256.Load(source) * scale).Store(destination);
+        (Vector256.Load(source + 8) * scale).Store(destination + 8);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void AddScaled16(void* a, float s, float* y, int n)
+    public static void Unarrange16(Vector256<float> first, Vector256<float> second, float* destination)
     {
-        var p = (float*)a;
-        var scale = Vector256.Create(s);
-        for (var i = 0; i < n; i += 16)
-        {
-            Vector256.FusedMultiplyAdd(Vector256.Load(p + i), scale, Vector256.Load(y + i)).Store(y + i);
-            Vector256.FusedMultiplyAdd(Vector256.Load(p + i + 8), scale, Vector256.Load(y + i + 8)).Store(y + i + 8);
-        }
+        first.Store(destination);
+        second.Store(destination + 8);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
