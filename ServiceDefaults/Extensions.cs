@@ -18,6 +18,7 @@ public static class ServiceDefaultsExtensions
 {
     public const string HealthPath = "/health";
     public const string AlivePath = "/alive";
+    public const string MetricsPath = "/metrics";
     private const string LiveTag = "live";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
@@ -52,8 +53,9 @@ public static class ServiceDefaultsExtensions
             .WithTracing(tracing => tracing
                 .AddSource([.. PlatformTelemetry.All])
                 .AddAspNetCoreInstrumentation(aspnet =>
-                    // Health probes arrive every few seconds and would drown the traces that matter.
-                    aspnet.Filter = context => !context.Request.Path.StartsWithSegments(HealthPath) && !context.Request.Path.StartsWithSegments(AlivePath))
+                    // Health probes and Prometheus scrapes arrive every few seconds and would drown the traces that matter.
+                    aspnet.Filter = context => !context.Request.Path.StartsWithSegments(HealthPath) && !context.Request.Path.StartsWithSegments(AlivePath)
+                        && !context.Request.Path.StartsWithSegments(MetricsPath))
                 .AddGrpcClientInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRedisInstrumentation());

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LlmPlatform.GpuWorker;
 using LlmPlatform.GpuWorker.Api;
+using LlmPlatform.GpuWorker.Metrics;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +11,7 @@ builder.AddServiceDefaults();
 builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton(services => ServedModel.Load(services.GetRequiredService<IOptions<WorkerOptions>>(), services.GetRequiredService<ILogger<ServedModel>>()));
 builder.Services.AddSingleton<EngineHost>();
+builder.Services.AddSingleton<VllmMetricsExporter>();
 builder.Services.AddHealthChecks().AddCheck<ServedModelHealthCheck>("model");
 builder.Services.ConfigureHttpJsonOptions(json =>
 {
@@ -33,4 +35,5 @@ app.Services.GetRequiredService<EngineHost>();
 app.MapDefaultEndpoints();
 app.MapOpenAiEndpoints();
 app.MapTokenizeEndpoints();
+app.MapVllmMetrics();
 app.Run();

@@ -1,3 +1,5 @@
+using LlmPlatform.Router;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServerFlags(args);
 builder.AddServiceDefaults();
@@ -12,5 +14,13 @@ builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSecti
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
-app.MapReverseProxy();
+app.MapFleetMetrics();
+app.MapReverseProxy(proxy =>
+{
+    // Outermost, so it sees what the load balancer and the forwarder leave behind; then YARP's default pipeline.
+    proxy.UseOpenAiProxyErrors();
+    proxy.UseSessionAffinity();
+    proxy.UseLoadBalancing();
+    proxy.UsePassiveHealthChecks();
+});
 app.Run();

@@ -13,6 +13,23 @@ public sealed class StandaloneServiceTests : IDisposable
 
     private string TinyModel(string name) => ModelCache.EnsureRandomModel(modelsRoot, ModelShape.Demo with { Name = name, HiddenSize = 64, IntermediateSize = 128, Layers = 1, Heads = 4, KeyValueHeads = 2 });
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("http://127.0.0.1:9")]
+    public async Task A_router_that_cannot_reach_a_worker_answers_in_openai_error_shape(string? worker)
+    {
+        string[] destinations = worker is null ? [] : [$"--ReverseProxy:Clusters:workers:Destinations:dead:Address={worker}"];
+        await using var router = await ServiceProcess.StartAsync(new Projects.Router().ProjectPath, port => ["--port", port, .. destinations]);
+
+        using var response = await router.Client.PostAsJsonAsync("/v1/completions", new { prompt = "hi" });
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+
+        // A dead worker is a 502 until the active health check (every 5 s) takes it out; then there is none: 503.
+        Assert.Contains((int)response.StatusCode, worker is null ? new[] { 503 } : new[] { 502, 503 });
+        Assert.Equal("service_unavailable_error", error.GetProperty("type").GetString());
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
+    }
+
     [Fact]
     public async Task A_worker_serves_the_model_and_port_given_by_flags()
     {

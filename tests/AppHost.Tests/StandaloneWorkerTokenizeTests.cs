@@ -94,7 +94,7 @@ public sealed class StandaloneWorkerTokenizeTests(StandaloneWorkerFixture worker
 
     [Theory]
     [InlineData("/tokenize", "{\"prompt\": ", "not valid JSON")]
-    [InlineData("/tokenize", "{\"prompt\": 42}", "not valid JSON")]
+    [InlineData("/tokenize", "{\"prompt\": 42}", "Invalid type for 'prompt': expected a string")]
     [InlineData("/tokenize", "{\"model\": \"tiny-chat\"}", "exactly one of 'prompt' and 'messages'")]
     [InlineData("/detokenize", "{\"tokens\": [1, 99999999]}", "99999999 is out of range")]
     [InlineData("/detokenize", "{}", "'tokens' is required")]

@@ -38,6 +38,8 @@ internal static class OpenAiEndpoints
         [
             new ModelCard(model.Name, model.CreatedAt.ToUnixTimeSeconds(), "llmplatform", model.Directory.Path, Parent: null, engine.MaxModelLen),
         ])));
+        app.MapPost("/v1/completions", CompletionEndpoint.HandleAsync);
+        app.MapPost("/v1/chat/completions", ChatCompletionEndpoint.HandleAsync);
         app.MapGet("/version", (ServedModel model) => TypedResults.Ok(new VersionInfo(
             typeof(OpenAiEndpoints).Assembly.GetName().Version?.ToString() ?? "0.0.0", model.Device.Device)));
         return app;

@@ -1,13 +1,10 @@
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
-using LlmPlatform.ChatTemplates;
 using Microsoft.Extensions.Options;
 
 namespace LlmPlatform.GpuWorker.Api;
 
 /// <summary>
-/// vLLM's <c>/tokenize</c> and <c>/detokenize</c>. Bodies are read by hand so that malformed JSON and template
-/// errors come back in OpenAI's error shape (a template's raise_exception as a 400 carrying its message).
+/// vLLM's <c>/tokenize</c> and <c>/detokenize</c>, with malformed JSON and template errors in OpenAI's error shape
+/// (<see cref="JsonBody"/>, <see cref="ChatPrompt"/>).
 /// </summary>
 internal static class TokenizeEndpoints
 {
@@ -15,7 +12,7 @@ internal static class TokenizeEndpoints
     {
         app.MapPost("/tokenize", async (HttpRequest http, ServedModel model, EngineHost engine, IOptions<WorkerOptions> options) =>
         {
-            var (request, error) = await ReadAsync(http, WorkerJsonContext.Default.TokenizeRequest);
+            var (request, error) = await JsonBody.ReadAsync(http, WorkerJsonContext.Default.TokenizeRequest);
             if (request is null)
             {
                 return error!;
@@ -31,30 +28,16 @@ internal static class TokenizeEndpoints
                 return OpenAiError.BadRequest("Give exactly one of 'prompt' and 'messages'.", request.Prompt is null ? "prompt" : "messages");
             }
 
-            if (request.ChatTemplate is not null && !options.Value.TrustRequestChatTemplate)
-            {
-                return OpenAiError.BadRequest("Chat templates in requests are not accepted; start the server with --trust-request-chat-template true to allow them.", "chat_template");
-            }
-
             int[] ids;
-            if (request.Messages is { } messages)
+            if (request.Messages is not null)
             {
-                string prompt;
-                try
+                var (messages, invalid) = ChatPrompt.Normalize(request.Messages);
+                var (prompt, renderError) = messages is null
+                    ? (null, invalid)
+                    : ChatPrompt.Render(model, messages, request.Tools, request.AddGenerationPrompt, request.ChatTemplateKwargs, request.ChatTemplate, options.Value.TrustRequestChatTemplate);
+                if (prompt is null)
                 {
-                    prompt = model.Chat.Render(messages, request.Tools, request.AddGenerationPrompt, request.ChatTemplateKwargs, request.ChatTemplate);
-                }
-                catch (ChatTemplateRaisedException e)
-                {
-                    return OpenAiError.BadRequest(e.Message, "messages");
-                }
-                catch (ChatTemplateException e)
-                {
-                    return OpenAiError.BadRequest($"The chat template could not be rendered: {e.Message}", "chat_template");
-                }
-                catch (InvalidOperationException e)
-                {
-                    return OpenAiError.BadRequest(e.Message, "chat_template");
+                    return renderError!;
                 }
 
                 ids = model.Tokenizer.Encode(prompt, request.AddSpecialTokens ?? false);
@@ -70,7 +53,7 @@ internal static class TokenizeEndpoints
 
         app.MapPost("/detokenize", async (HttpRequest http, ServedModel model) =>
         {
-            var (request, error) = await ReadAsync(http, WorkerJsonContext.Default.DetokenizeRequest);
+            var (request, error) = await JsonBody.ReadAsync(http, WorkerJsonContext.Default.DetokenizeRequest);
             if (request is null)
             {
                 return error!;
@@ -97,19 +80,5 @@ internal static class TokenizeEndpoints
         });
 
         return app;
-    }
-
-    private static async Task<(T? Request, IResult? Error)> ReadAsync<T>(HttpRequest http, JsonTypeInfo<T> type)
-        where T : class
-    {
-        try
-        {
-            var request = await JsonSerializer.DeserializeAsync(http.Body, type, http.HttpContext.RequestAborted);
-            return request is null ? (null, OpenAiError.BadRequest("The request body must be a JSON object.")) : (request, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, OpenAiError.BadRequest($"The request body is not valid JSON for this endpoint: {e.Message}", e.Path?.TrimStart('$', '.')));
-        }
     }
 }
