@@ -12,7 +12,11 @@ namespace LlmPlatform.Engine;
 /// every new token, each sequence's slice and block table), runs the forward pass, and samples one token for every
 /// sequence whose chunk reaches its last token. Like nano-vllm's model_runner, it owns no scheduling decisions.
 /// </summary>
-public sealed class ModelRunner(CausalLanguageModel model, PagedKvCache cache, IReadOnlyCollection<int> eosTokenIds)
+/// <param name="vocabulary">
+/// How many of the model's output ids may be sampled, when fewer than its rows: models pad their vocabulary (to a
+/// multiple of 64 or 128), and an id past the tokenizer's could not be decoded. Null: every id.
+/// </param>
+public sealed class ModelRunner(CausalLanguageModel model, PagedKvCache cache, IReadOnlyCollection<int> eosTokenIds, int? vocabulary = null)
 {
     // A request's random source lives as long as the request: a seeded one starts from its seed, so its draws do not
     // depend on what else shares its batches.
@@ -56,6 +60,11 @@ public sealed class ModelRunner(CausalLanguageModel model, PagedKvCache cache, I
 
         using var step = new AttentionBatch(tensor(slots), slices);
         var logits = model.Forward(tensor(ids), tensor(positions), step, cache, tensor(logitRows.ToArray()));
+        if (vocabulary is { } sampleable && sampleable < logits.shape[1])
+        {
+            logits = logits.narrow(1, 0, sampleable);
+        }
+
         return rows.Count == 0 ? [] : Sampler.Sample(logits, rows);
     }
 

@@ -39,7 +39,8 @@ public sealed class EngineHost : IDisposable
         var eos = GenerationConfig.EosTokenIds(served.Directory);
         Scheduler = new Scheduler(new SchedulerOptions(Blocks, MaxModelLen, settings.BlockSize, settings.MaxNumSeqs, settings.MaxNumBatchedTokens, settings.EnablePrefixCaching), eos);
         metrics = new EngineMetrics(meters, served.Name, Scheduler);
-        Engine = new LlmEngine(new ModelRunner(model, cache, eos), Scheduler, served.Tokenizer, eos, metrics);
+        Vocabulary = Math.Min(spec.VocabSize, served.Tokenizer.VocabSize);
+        Engine = new LlmEngine(new ModelRunner(model, cache, eos, Vocabulary), Scheduler, served.Tokenizer, eos, metrics);
         Engine.StepFailed += error =>
         {
             Failure = error;
@@ -57,6 +58,9 @@ public sealed class EngineHost : IDisposable
     public int Blocks { get; }
 
     public int MaxModelLen { get; }
+
+    /// <summary>Token ids the model embeds and the tokenizer decodes: the only ids a request may send or be sampled.</summary>
+    public int Vocabulary { get; }
 
     /// <summary>Why the engine loop stopped, if it did: the worker then reports unhealthy so the Router stops sending to it.</summary>
     public Exception? Failure { get; private set; }

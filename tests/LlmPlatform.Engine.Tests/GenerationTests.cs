@@ -46,18 +46,49 @@ public sealed class GenerationTests
         }
     }
 
+    [Fact]
+    public void A_runner_limited_to_the_tokenizers_vocabulary_never_samples_a_padded_id()
+    {
+        using var model = Load();
+        var limit = model.Spec.VocabSize / 3;
+        using var cache = new PagedKvCache(model.Spec.Layers, 8, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+        var scheduler = new Scheduler(new SchedulerOptions(8, maxModelLen: 8 * BlockSize, BlockSize, maxNumSeqs: 4, maxNumBatchedTokens: 64), eosTokenIds: []);
+        var runner = new ModelRunner(model, cache, [], limit);
+        // Hot sampling draws from the whole distribution, and logprobs show the alternatives: all must stay below the limit.
+        var sequence = new Sequence(0, Prompts()[0], new SamplingParams(temperature: 5, maxTokens: 60, ignoreEos: true, seed: 3, logprobs: 5), new PrefixHashSeed("llama-gqa", ""));
+        scheduler.Add(sequence);
+        var sampled = new List<LlmPlatform.Engine.Sampling.SampledToken>();
+        while (scheduler.HasUnfinished)
+        {
+            var batch = scheduler.Schedule();
+            var step = runner.Run(batch);
+            sampled.AddRange(step);
+            scheduler.Postprocess(batch, step.Select(s => s.Token).ToArray());
+        }
+
+        Assert.Equal(60, sampled.Count);
+        Assert.All(sampled, token => Assert.InRange(token.Token, 0, limit - 1));
+        Assert.All(sampled.SelectMany(token => token.TopLogprobs), top => Assert.InRange(top.Token, 0, limit - 1));
+        // Without the limit the same hot sampling does reach the upper ids, so the assertion above can fail.
+        Assert.Contains(UnlimitedDraws(model), token => token >= limit);
+    }
+
+    private static List<int> UnlimitedDraws(CausalLanguageModel model) =>
+        Generate(model, [Prompts()[0]], numBlocks: 8, maxNumBatchedTokens: 64, maxTokens: 60, out _, new SamplingParams(temperature: 5, maxTokens: 60, ignoreEos: true, seed: 3))[0];
+
     private static int[][] Prompts()
     {
         var tokens = ReferenceCases.Logits("llama-gqa").Tokens;
         return [tokens, [.. tokens[..16], 11, 12, 13], [.. tokens[2..12]]];
     }
 
-    private static List<int>[] Generate(CausalLanguageModel model, int[][] prompts, int numBlocks, int maxNumBatchedTokens, int maxTokens, out Scheduler scheduler)
+    private static List<int>[] Generate(CausalLanguageModel model, int[][] prompts, int numBlocks, int maxNumBatchedTokens, int maxTokens, out Scheduler scheduler,
+        SamplingParams? sampling = null)
     {
         using var cache = new PagedKvCache(model.Spec.Layers, numBlocks, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
         scheduler = new Scheduler(new SchedulerOptions(numBlocks, maxModelLen: numBlocks * BlockSize, BlockSize, maxNumSeqs: 8, maxNumBatchedTokens), eosTokenIds: []);
         var runner = new ModelRunner(model, cache, []);
-        var sequences = prompts.Select((prompt, i) => new Sequence(i, prompt, new SamplingParams(temperature: 0, maxTokens: maxTokens, ignoreEos: true), new PrefixHashSeed("llama-gqa", "tenant", null))).ToList();
+        var sequences = prompts.Select((prompt, i) => new Sequence(i, prompt, sampling ?? new SamplingParams(temperature: 0, maxTokens: maxTokens, ignoreEos: true), new PrefixHashSeed("llama-gqa", "tenant", null))).ToList();
         foreach (var sequence in sequences)
         {
             scheduler.Add(sequence);

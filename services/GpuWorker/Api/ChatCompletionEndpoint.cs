@@ -24,7 +24,7 @@ internal static class ChatCompletionEndpoint
         }
 
         var context = new GenerationContext(http, model, host);
-        if ((context.CheckModel(request.Model) ?? GenerationContext.CheckStreamOptions(request) ?? CheckUnsupported(request)) is { } refused)
+        if ((context.CheckModel(request.Model) ?? GenerationContext.CheckShared(request) ?? CheckUnsupported(request)) is { } refused)
         {
             return refused;
         }

@@ -25,7 +25,7 @@ internal static class CompletionEndpoint
         }
 
         var context = new GenerationContext(http, model, host);
-        if ((context.CheckModel(request.Model) ?? GenerationContext.CheckStreamOptions(request) ?? CheckUnsupported(request)) is { } refused)
+        if ((context.CheckModel(request.Model) ?? GenerationContext.CheckShared(request) ?? CheckUnsupported(request)) is { } refused)
         {
             return refused;
         }

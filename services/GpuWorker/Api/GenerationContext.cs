@@ -43,14 +43,29 @@ internal sealed class GenerationContext(HttpContext http, ServedModel model, Eng
     /// <summary>A 404 unless the request names this worker's model (or none, which means it).</summary>
     public IResult? CheckModel(string? requested) => requested is null || requested == model.Name ? null : OpenAiError.ModelNotFound(requested);
 
-    public static IResult? CheckStreamOptions(GenerationRequestBody request) => request.StreamOptions is not null && !request.Stream
-        ? OpenAiError.BadRequest("'stream_options' is only allowed when 'stream' is true.", "stream_options")
-        : null;
+    /// <summary>OpenAI's limit on choices per prompt; each choice holds KV blocks of its own while it decodes.</summary>
+    public const int MaxChoices = 128;
 
-    /// <summary>Token ids outside the model's embedding would fail the engine step, so they are refused here.</summary>
+    /// <summary>The checks on fields both endpoints share that no single field's range covers.</summary>
+    public static IResult? CheckShared(GenerationRequestBody request)
+    {
+        if (request.N is > MaxChoices)
+        {
+            return OpenAiError.BadRequest($"n must be at most {MaxChoices}.", "n");
+        }
+
+        return request.StreamOptions is not null && !request.Stream
+            ? OpenAiError.BadRequest("'stream_options' is only allowed when 'stream' is true.", "stream_options")
+            : null;
+    }
+
+    /// <summary>
+    /// Ids the model cannot embed would fail the engine step, and ids in its padded rows past the tokenizer cannot
+    /// be decoded nor sampled (<see cref="EngineHost.Vocabulary"/>), so both are refused here.
+    /// </summary>
     public IResult? CheckTokenIds(IReadOnlyList<int> ids, string param)
     {
-        var vocabulary = model.Directory.Config.VocabSize;
+        var vocabulary = host.Vocabulary;
         foreach (var id in ids)
         {
             if (id < 0 || id >= vocabulary)

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LlmPlatform.Bench.Workloads;
+
+namespace LlmPlatform.Bench.Client;
+
+/// <summary>What one streamed request took: its timings, the server's usage counts, and the reply (for the history).</summary>
+public sealed record TurnOutcome(bool Success, string? Error, int PromptTokens, int OutputTokens, int CachedTokens, double Ttft, double E2eLatency,
+    IReadOnlyList<double> InterTokenLatencies, string Reply);
+
+/// <summary>
+/// Streams requests to any OpenAI-compatible server and times them: TTFT is the first chunk carrying text, each
+/// later text chunk adds an inter-token latency, and token counts come from the usage chunk
+/// (<c>stream_options.include_usage</c>), never from counting chunks. Replies are generated with max_tokens and
+/// vLLM's ignore_eos, so every server produces the same number of tokens; greedy unless the body overrides it.
+/// </summary>
+public sealed class OpenAiClient(HttpClient http, string endpoint, string model, IReadOnlyDictionary<string, string> headers, JsonObject? extraBody) : ITokenizer
+{
+    public string Endpoint => endpoint;
+
+    public async Task<TurnOutcome> SendAsync(Conversation conversation, IReadOnlyList<(string User, string Assistant)> history, string user, IReadOnlyList<int> userTokens,
+        string? system, int outputTokens, CancellationToken cancellation)
+    {
+        var body = new JsonObject
+        {
+            ["model"] = conversation.Model ?? model,
+            ["max_tokens"] = outputTokens,
+            ["ignore_eos"] = true,
+            ["temperature"] = 0,
+            ["stream"] = true,
+            ["stream_options"] = new JsonObject { ["include_usage"] = true },
+        };
+        if (endpoint == "chat")
+        {
+            var messages = new JsonArray();
+            if (system is not null)
+            {
+                messages.Add(new JsonObject { ["role"] = "system", ["content"] = system });
+            }
+
+            foreach (var (previousUser, assistant) in history)
+            {
+                messages.Add(new JsonObject { ["role"] = "user", ["content"] = previousUser });
+                messages.Add(new JsonObject { ["role"] = "assistant", ["content"] = assistant });
+            }
+
+            messages.Add(new JsonObject { ["role"] = "user", ["content"] = user });
+            body["messages"] = messages;
+        }
+        else
+        {
+            body["prompt"] = new JsonArray([.. (conversation.SystemTokens ?? []).Concat(userTokens).Select(id => (JsonNode)id)]);
+        }
+
+        foreach (var (name, value) in extraBody ?? [])
+        {
+            body[name] = value?.DeepClone();
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint == "chat" ? "/v1/chat/completions" : "/v1/completions") { Content = JsonContent.Create(body) };
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
+            if (!response.IsSuccessStatusCode)
+            {
+                return Failed($"HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellation)}", clock);
+            }
+
+            return await ReadStreamAsync(response, clock, cancellation);
+        }
+        catch (HttpRequestException e)
+        {
+            return Failed(e.Message, clock);
+        }
+    }
+
+    private static async Task<TurnOutcome> ReadStreamAsync(HttpResponseMessage response, Stopwatch clock, CancellationToken cancellation)
+    {
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellation));
+        var reply = new StringBuilder();
+        var chunks = new List<double>();
+        var (prompt, output, cached) = (0, 0, 0);
+        while (await reader.ReadLineAsync(cancellation) is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var data = line["data: ".Length..];
+            if (data == "[DONE]")
+            {
+                break;
+            }
+
+            var chunk = JsonNode.Parse(data)!;
+            if (chunk["error"] is { } error)
+            {
+                return Failed(error["message"]?.GetValue<string>() ?? error.ToJsonString(), clock);
+            }
+
+            var choice = chunk["choices"] is JsonArray { Count: > 0 } choices ? choices[0] : null;
+            var text = choice?["text"]?.GetValue<string>() ?? choice?["delta"]?["content"]?.GetValue<string>();
+            if (!string.IsNullOrEmpty(text))
+            {
+                chunks.Add(clock.Elapsed.TotalSeconds);
+                reply.Append(text);
+            }
+
+            if (chunk["usage"] is JsonObject usage)
+            {
+                prompt = usage["prompt_tokens"]?.GetValue<int>() ?? 0;
+                output = usage["completion_tokens"]?.GetValue<int>() ?? 0;
+                cached = usage["prompt_tokens_details"]?["cached_tokens"]?.GetValue<int>() ?? 0;
+            }
+        }
+
+        var e2e = clock.Elapsed.TotalSeconds;
+        if (chunks.Count == 0)
+        {
+            return Failed("The stream carried no text.", clock);
+        }
+
+        var gaps = chunks.Zip(chunks.Skip(1), (a, b) => b - a).ToList();
+        return new TurnOutcome(true, null, prompt, output, cached, chunks[0], e2e, gaps, reply.ToString());
+    }
+
+    private static TurnOutcome Failed(string error, Stopwatch clock) => new(false, error, 0, 0, 0, 0, clock.Elapsed.TotalSeconds, [], "");
+
+    public async Task<IReadOnlyList<int>> TokenizeAsync(string text, CancellationToken cancellation)
+    {
+        using var response = await http.PostAsJsonAsync("/tokenize", new { model, prompt = text, add_special_tokens = false }, cancellation);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellation);
+        return body.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToList();
+    }
+
+    public async Task<string> DetokenizeAsync(IReadOnlyList<int> tokens, CancellationToken cancellation)
+    {
+        using var response = await http.PostAsJsonAsync("/detokenize", new { model, tokens }, cancellation);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellation)).GetProperty("prompt").GetString() ?? "";
+    }
+}
