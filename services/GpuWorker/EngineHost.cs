@@ -35,6 +35,7 @@ public sealed class EngineHost : IDisposable
                 $"Engine:KvCacheMemory (--kv-cache-memory) of {settings.KvCacheMemory} bytes holds {Blocks} blocks of {settings.BlockSize} tokens, fewer than one sequence of max_model_len {MaxModelLen} needs; raise it or lower --max-model-len.");
         }
 
+        BlockSize = settings.BlockSize;
         cache = new PagedKvCache(spec.Layers, Blocks, settings.BlockSize, spec.KeyValueHeads, spec.HeadDim, DType, device);
         var eos = GenerationConfig.EosTokenIds(served.Directory);
         Scheduler = new Scheduler(new SchedulerOptions(Blocks, MaxModelLen, settings.BlockSize, settings.MaxNumSeqs, settings.MaxNumBatchedTokens, settings.EnablePrefixCaching), eos);
@@ -56,6 +57,9 @@ public sealed class EngineHost : IDisposable
     public torch.ScalarType DType { get; }
 
     public int Blocks { get; }
+
+    /// <summary>Tokens per KV block, which is also the prefix-hash block size.</summary>
+    public int BlockSize { get; }
 
     public int MaxModelLen { get; }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LlmPlatform.GpuWorker;
 using LlmPlatform.GpuWorker.Api;
+using LlmPlatform.GpuWorker.Fleet;
 using LlmPlatform.GpuWorker.Metrics;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,8 @@ builder.Services.ConfigureHttpJsonOptions(json =>
 if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString("redis")))
 {
     builder.AddRedisClient("redis", redis => redis.DisableTracing = true);
+    builder.Services.AddOptions<FleetOptions>().BindConfiguration(FleetOptions.Section);
+    builder.Services.AddHostedService<FleetPublisher>();
 }
 
 var app = builder.Build();

@@ -1,0 +1,80 @@
+using System.Net.Http.Json;
+using System.Threading.Channels;
+using Aspire.Hosting.Testing;
+using LlmPlatform.Models.Demo;
+using LlmPlatform.PrefixHashing;
+using LlmPlatform.Routing;
+using StackExchange.Redis;
+
+namespace LlmPlatform.AppHost.Tests;
+
+/// <summary>What the workers of the real platform put in Redis for the Router (docs/contracts.md, "Fleet state in Redis").</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class FleetStateTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task Each_worker_registers_its_address_model_and_load_under_a_lease()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await platform.App.GetConnectionStringAsync("redis"))!);
+        var database = redis.GetDatabase();
+
+        var registered = await RegisteredWorkers(database);
+
+        Assert.Equal(PlatformFixture.Workers.Length, registered.Count);
+        foreach (var (id, entry) in registered)
+        {
+            // The advertised address is where the Router will send: it must serve this worker's model.
+            using var direct = new HttpClient { BaseAddress = new Uri(entry["address"]) };
+            var models = await direct.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1/models");
+            Assert.Equal(ModelShape.Demo.Name, models.GetProperty("data")[0].GetProperty("id").GetString());
+            Assert.Equal(ModelShape.Demo.Name, entry["model"]);
+            Assert.Equal("16", entry["block_size"]);
+            Assert.True(int.Parse(entry["running"]) >= 0 && double.Parse(entry["kv_usage"], System.Globalization.CultureInfo.InvariantCulture) >= 0);
+            var ttl = await database.KeyTimeToLiveAsync(FleetKeys.Worker(id));
+            Assert.InRange(ttl!.Value, TimeSpan.FromMilliseconds(1), FleetKeys.Lease);
+        }
+    }
+
+    [Fact]
+    public async Task A_worker_publishes_and_keeps_the_prompt_blocks_it_caches()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await platform.App.GetConnectionStringAsync("redis"))!);
+        var database = redis.GetDatabase();
+        var (worker, entry) = (await RegisteredWorkers(database)).First();
+        var announced = Channel.CreateUnbounded<KvEventMessage>();
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(FleetKeys.KvEvents), (_, message) => announced.Writer.TryWrite(KvEventMessage.FromJson(message!)!));
+        int[] prompt = [.. Enumerable.Range(0, 48).Select(i => 1000 + 7 * i)];
+        var expected = PrefixBlockHasher.HashPrompt(new PrefixHashSeed(ModelShape.Demo.Name, ""), prompt, 16).Select(h => h.ToString()).ToList();
+
+        using var client = new HttpClient { BaseAddress = new Uri(entry["address"]) };
+        using var response = await client.PostAsJsonAsync("/v1/completions", new { prompt, max_tokens = 1 });
+        response.EnsureSuccessStatusCode();
+
+        var stored = new HashSet<string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!expected.All(stored.Contains))
+        {
+            var message = await announced.Reader.ReadAsync(timeout.Token);
+            if (message.Worker == worker)
+            {
+                stored.UnionWith(message.Stored);
+            }
+        }
+
+        var members = (await database.SetMembersAsync(FleetKeys.Blocks(worker))).Select(m => m.ToString()).ToHashSet();
+        Assert.Superset(expected.ToHashSet(), members);
+    }
+
+    private static async Task<Dictionary<string, Dictionary<string, string>>> RegisteredWorkers(IDatabase database)
+    {
+        var ids = (await database.SortedSetRangeByRankAsync(FleetKeys.Workers)).Select(id => id.ToString()).ToList();
+        var entries = new Dictionary<string, Dictionary<string, string>>();
+        foreach (var id in ids)
+        {
+            var fields = await database.HashGetAllAsync(FleetKeys.Worker(id));
+            entries[id] = fields.ToDictionary(f => f.Name.ToString(), f => f.Value.ToString());
+        }
+
+        return entries;
+    }
+}
