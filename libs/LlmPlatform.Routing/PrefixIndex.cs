@@ -30,6 +30,20 @@ public sealed class PrefixIndex
         }
     }
 
+    /// <summary>How many blocks <paramref name="worker"/> holds, as far as its events told.</summary>
+    public int BlocksOf(string worker)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            return blocksOf.TryGetValue(worker, out var own) ? own.Count : 0;
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
     public void Stored(string worker, IEnumerable<BlockHash> hashes) => Write(() =>
     {
         var own = Own(worker);

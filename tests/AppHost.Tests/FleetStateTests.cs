@@ -65,6 +65,35 @@ public sealed class FleetStateTests(PlatformFixture platform)
         Assert.Superset(expected.ToHashSet(), members);
     }
 
+    [Fact]
+    public async Task The_router_sees_every_registered_worker_and_the_blocks_each_caches()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await platform.App.GetConnectionStringAsync("redis"))!);
+        var registered = await RegisteredWorkers(redis.GetDatabase());
+        using var router = platform.App.CreateHttpClient("router");
+        var (worker, entry) = registered.Last();
+        var before = await RouterFleet(router);
+        Assert.True(before.GetProperty("current").GetBoolean());
+        Assert.Equal(registered.Keys.Order(), before.GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("id").GetString()!).Order());
+
+        // 64 tokens of a prompt no other test sends: four more full blocks on that worker.
+        using var direct = new HttpClient { BaseAddress = new Uri(entry["address"]) };
+        using var response = await direct.PostAsJsonAsync("/v1/completions", new { prompt = Enumerable.Range(0, 64).Select(i => 20_000 + 3 * i), max_tokens = 1 });
+        response.EnsureSuccessStatusCode();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (CachedBlocks(await RouterFleet(router), worker) < CachedBlocks(before, worker) + 4)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The Router's index did not follow the worker's KV events.");
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<System.Text.Json.JsonElement> RouterFleet(HttpClient router) => await router.GetFromJsonAsync<System.Text.Json.JsonElement>("/fleet");
+
+    private static int CachedBlocks(System.Text.Json.JsonElement fleet, string worker) =>
+        fleet.GetProperty("workers").EnumerateArray().Single(w => w.GetProperty("id").GetString() == worker).GetProperty("cached_blocks").GetInt32();
+
     private static async Task<Dictionary<string, Dictionary<string, string>>> RegisteredWorkers(IDatabase database)
     {
         var ids = (await database.SortedSetRangeByRankAsync(FleetKeys.Workers)).Select(id => id.ToString()).ToList();
