@@ -29,8 +29,10 @@ var router = builder.AddProject<Projects.Router>("router", options => options.Ex
 
 for (var i = 0; i < settings.Workers; i++)
 {
-    var worker = builder.AddPlatformService<Projects.GpuWorker>($"worker-{i}")
+    var name = $"worker-{i}";
+    var worker = builder.AddPlatformService<Projects.GpuWorker>(name)
         .WithEnvironment("Engine__Model", modelPath)
+        .WithEnvironment("Fleet__WorkerId", name)
         .WithReference(redis).WaitFor(redis)
         .WithReference(tokenizer)
         .WithReference(multimodal);

@@ -1,4 +1,5 @@
 using System.Text;
+using LlmPlatform.Router.Fleet;
 using Yarp.ReverseProxy;
 
 namespace LlmPlatform.Router;
@@ -16,19 +17,18 @@ internal static class FleetMetrics
 
     public static IEndpointRouteBuilder MapFleetMetrics(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", async (IProxyStateLookup proxy, IHttpClientFactory clients, CancellationToken cancellation) =>
+        app.MapGet("/metrics", async (IProxyStateLookup proxy, IHttpClientFactory clients, IServiceProvider services, CancellationToken cancellation) =>
         {
-            var destinations = proxy.TryGetCluster(ClusterId, out var cluster) ? cluster.Destinations.Values.ToList() : [];
             using var client = clients.CreateClient(nameof(FleetMetrics));
-            var scrapes = await Task.WhenAll(destinations.Select(async destination =>
+            var scrapes = await Task.WhenAll(Workers(proxy, services.GetService<FleetView>()).Select(async worker =>
             {
                 try
                 {
-                    return (destination.DestinationId, Text: await client.GetStringAsync(new Uri(new Uri(destination.Model.Config.Address), "/metrics"), cancellation));
+                    return (worker.Name, Text: await client.GetStringAsync(new Uri(worker.Address, "/metrics"), cancellation));
                 }
                 catch (HttpRequestException)
                 {
-                    return (destination.DestinationId, Text: "");
+                    return (worker.Name, Text: "");
                 }
             }));
 
@@ -36,6 +36,14 @@ internal static class FleetMetrics
         });
         return app;
     }
+
+    /// <summary>The workers to scrape: the fleet's, by id, when the Router has one; else the configured destinations.</summary>
+    private static IEnumerable<(string Name, Uri Address)> Workers(IProxyStateLookup proxy, FleetView? fleet) =>
+        fleet is not null
+            ? fleet.Workers.Values.Select(w => (w.Id, w.Address))
+            : proxy.TryGetCluster(ClusterId, out var cluster)
+                ? cluster.Destinations.Values.Select(d => (d.DestinationId, new Uri(d.Model.Config.Address)))
+                : [];
 
     /// <summary>
     /// One exposition from several: the text format wants each family's samples together under one HELP and TYPE,

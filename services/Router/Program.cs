@@ -1,17 +1,26 @@
 using LlmPlatform.Router;
 using LlmPlatform.Router.Fleet;
+using LlmPlatform.Router.Routing;
+using TokenizerClient = LlmPlatform.Contracts.Tokenizer.Tokenizer.TokenizerClient;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServerFlags(args);
 builder.AddServiceDefaults();
 
-// The prefix index and worker registry live in Redis; the Router also proxies without it (static destinations).
+// The worker registry and the KV events live in Redis; the Router also proxies without it (static destinations).
 var fleet = !string.IsNullOrEmpty(builder.Configuration.GetConnectionString("redis"));
 if (fleet)
 {
     builder.AddRedisClient("redis", redis => redis.DisableTracing = true);
     builder.Services.AddSingleton<FleetView>();
     builder.Services.AddHostedService<FleetWatcher>();
+    builder.Services.AddOptions<RouterOptions>().BindConfiguration(RouterOptions.Section);
+    builder.Services.AddSingleton<RouterMetrics>();
+    builder.Services.AddSingleton<PromptTokens>();
+    builder.Services.AddSingleton<InFlight>();
+    builder.Services.AddSingleton<FleetRouter>();
+    // The Tokenizer service's gRPC endpoint, found by service discovery (the AppHost's reference).
+    builder.Services.AddGrpcClient<TokenizerClient>(client => client.Address = new Uri("http://_grpc.tokenizer"));
 }
 
 // Field names as the workers and OpenAI spell them.
@@ -23,15 +32,23 @@ app.MapDefaultEndpoints();
 app.MapFleetMetrics();
 if (fleet)
 {
+    // With Redis, requests go to the fleet the workers registered, chosen by the routing policy.
     app.MapFleet();
+    foreach (var pattern in (string[])["/v1/{**rest}", "/tokenize", "/detokenize", "/version"])
+    {
+        app.Map(pattern, (HttpContext context, FleetRouter router) => router.ForwardAsync(context));
+    }
 }
-
-app.MapReverseProxy(proxy =>
+else
 {
-    // Outermost, so it sees what the load balancer and the forwarder leave behind; then YARP's default pipeline.
-    proxy.UseOpenAiProxyErrors();
-    proxy.UseSessionAffinity();
-    proxy.UseLoadBalancing();
-    proxy.UsePassiveHealthChecks();
-});
+    // Without it, YARP balances over the destinations in configuration.
+    app.MapReverseProxy(proxy =>
+    {
+        // Outermost, so it sees what the load balancer and the forwarder leave behind; then YARP's default pipeline.
+        proxy.UseOpenAiProxyErrors();
+        proxy.UseSessionAffinity();
+        proxy.UseLoadBalancing();
+        proxy.UsePassiveHealthChecks();
+    });
+}
 app.Run();

@@ -28,10 +28,17 @@ internal static class ProxyErrors
         var message = forwarding is null || forwarding.Error == ForwarderError.NoAvailableDestinations
             ? "No worker is available to serve the request; try again shortly."
             : $"The worker could not be reached ({forwarding.Error}).";
+        await WriteAsync(context, context.Response.StatusCode, message);
+    });
+
+    /// <summary>An OpenAI error body with <paramref name="status"/>, for responses that have not started.</summary>
+    public static async Task WriteAsync(HttpContext context, int status, string message, string type = "service_unavailable_error")
+    {
+        context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
         {
-            ["error"] = new Dictionary<string, object?> { ["message"] = message, ["type"] = "service_unavailable_error", ["param"] = null, ["code"] = null },
+            ["error"] = new Dictionary<string, object?> { ["message"] = message, ["type"] = type, ["param"] = null, ["code"] = null },
         }));
-    });
+    }
 }

@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmPlatform.AppHost.Tests;
@@ -28,6 +29,24 @@ public sealed class PlatformFixture : IAsyncLifetime
         app = await builder.BuildAsync(cancellation.Token);
         await app.StartAsync(cancellation.Token);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("router", cancellation.Token);
+        await WaitUntilTheRouterSeesEveryWorker(cancellation.Token);
+    }
+
+    /// <summary>Workers load their model after the Router is up; tests start once it routes to all of them.</summary>
+    private async Task WaitUntilTheRouterSeesEveryWorker(CancellationToken cancellation)
+    {
+        using var router = App.CreateHttpClient("router");
+        while (true)
+        {
+            using var response = await router.GetAsync("/fleet", cancellation);
+            if (response.IsSuccessStatusCode
+                && (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(cancellation)).GetProperty("workers").GetArrayLength() == Workers.Length)
+            {
+                return;
+            }
+
+            await Task.Delay(250, cancellation);
+        }
     }
 
     public async Task DisposeAsync()

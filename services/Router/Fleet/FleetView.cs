@@ -2,8 +2,8 @@ using LlmPlatform.Routing;
 
 namespace LlmPlatform.Router.Fleet;
 
-/// <summary>A registered worker as the Router last read it from Redis.</summary>
-public sealed record WorkerEntry(string Id, Uri Address, string Model, int BlockSize, WorkerLoad Load);
+/// <summary>A registered worker as the Router last read it from Redis; <see cref="UpdatedMs"/> is when it wrote its load.</summary>
+public sealed record WorkerEntry(string Id, Uri Address, string Model, int BlockSize, WorkerLoad Load, long UpdatedMs);
 
 /// <summary>
 /// The Router's picture of the fleet: the live workers with their last reported load, and the prefix index fed by

@@ -127,7 +127,8 @@ public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, 
 
         int Int(string name) => int.TryParse(Field(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : 0;
         var usage = double.TryParse(Field("kv_usage"), NumberStyles.Float, CultureInfo.InvariantCulture, out var kv) ? kv : 0;
-        return new WorkerEntry(id, uri, Field("model") ?? "", Int("block_size"), new WorkerLoad(Int("running"), Int("waiting"), 0, usage));
+        var updated = long.TryParse(Field("updated_ms"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? ms : 0;
+        return new WorkerEntry(id, uri, Field("model") ?? "", Int("block_size"), new WorkerLoad(Int("running"), Int("waiting"), 0, usage), updated);
     }
 
     private static async Task<bool> Wait(PeriodicTimer timer, CancellationToken stopping)
@@ -141,10 +142,4 @@ public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, 
             return false;
         }
     }
-}
-
-internal static partial class Log
-{
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unavailable; routing from the last known fleet: {Reason}")]
-    public static partial void RegistryUnavailable(ILogger logger, string reason);
 }

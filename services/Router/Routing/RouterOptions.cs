@@ -1,0 +1,22 @@
+using LlmPlatform.Routing;
+
+namespace LlmPlatform.Router.Routing;
+
+/// <summary>How the Router routes (<c>Router</c> section); a request may ask for another policy in <c>X-Routing-Policy</c>.</summary>
+public sealed class RouterOptions
+{
+    public const string Section = "Router";
+
+    public const string PolicyHeader = "X-Routing-Policy";
+
+    /// <summary>Response header: the id of the worker that served the request.</summary>
+    public const string RoutedToHeader = "X-Routed-To";
+
+    /// <summary>Response header: the policy, the reason and the cached tokens the choice predicted.</summary>
+    public const string DecisionHeader = "X-Routing-Decision";
+
+    /// <summary>kv-aware (default), least-load, round-robin or random.</summary>
+    public string Policy { get; set; } = "kv-aware";
+
+    public KvAwareOptions KvAware { get; set; } = new();
+}
