@@ -38,7 +38,9 @@ public sealed class KvAwareRoutingTests(PlatformFixture platform)
     {
         using var router = platform.App.CreateHttpClient("router");
         var system = string.Join(' ', Enumerable.Range(0, 120).Select(i => $"rule{i}"));
-        var messages = new List<object> { new { role = "system", content = system }, new { role = "user", content = "First question?" } };
+        // The system prompt in typed text parts: the Router must join them as the worker does, or no block would match.
+        object[] systemParts = [new { type = "text", text = system }, new { type = "text", text = "Be brief." }];
+        var messages = new List<object> { new { role = "system", content = systemParts }, new { role = "user", content = "First question?" } };
 
         var blocksBefore = await IndexedBlocks(router);
         var first = await Complete(router, "/v1/chat/completions", new { messages, max_tokens = 1 });

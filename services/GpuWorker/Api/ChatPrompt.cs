@@ -1,12 +1,13 @@
 using System.Text.Json.Nodes;
 using LlmPlatform.ChatTemplates;
+using LlmPlatform.OpenAi;
 
 namespace LlmPlatform.GpuWorker.Api;
 
 /// <summary>
 /// Chat messages checked, flattened and rendered with the chat template, for <c>/v1/chat/completions</c> and
-/// <c>/tokenize</c> alike. Typed text parts are joined with newlines, as vLLM does for templates that expect string
-/// content; a template's raise_exception becomes a 400 carrying its message.
+/// <c>/tokenize</c> alike. Typed text parts are joined as <see cref="ChatContent"/> says, as vLLM does for templates
+/// that expect string content; a template's raise_exception becomes a 400 carrying its message.
 /// </summary>
 internal static class ChatPrompt
 {
@@ -78,7 +79,7 @@ internal static class ChatPrompt
                     texts.Add(textValue);
                 }
 
-                return (string.Join("\n", texts), null);
+                return (ChatContent.JoinText(texts), null);
             default:
                 return (null, OpenAiError.BadRequest($"messages[{message}].content must be a string or an array of content parts.", $"messages[{message}].content"));
         }

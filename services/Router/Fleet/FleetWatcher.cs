@@ -17,14 +17,32 @@ public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, 
     private readonly ConcurrentDictionary<string, long> sequences = new();
     private readonly ConcurrentDictionary<string, bool> needSnapshot = new();
 
+    private bool subscribed;
+
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
-        await Subscribe();
+        // Events sent while the connection was down are lost: every worker's set is reloaded when it is back.
+        redis.ConnectionRestored += (_, _) =>
+        {
+            foreach (var worker in fleet.Workers.Keys)
+            {
+                needSnapshot[worker] = true;
+            }
+        };
         using var timer = new PeriodicTimer(FleetKeys.HeartbeatInterval);
         do
         {
             try
             {
+                // Until the first subscription succeeds (Redis may be down at startup) it is tried every heartbeat;
+                // after that StackExchange.Redis renews it on every reconnect.
+                if (!subscribed)
+                {
+                    var channel = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(FleetKeys.KvEvents));
+                    channel.OnMessage(message => Apply(KvEventMessage.FromJson(message.Message!)));
+                    subscribed = true;
+                }
+
                 await Refresh();
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
@@ -34,29 +52,6 @@ public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, 
             }
         }
         while (await Wait(timer, stopping));
-    }
-
-    private async Task Subscribe()
-    {
-        try
-        {
-            var channel = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(FleetKeys.KvEvents));
-            channel.OnMessage(message => Apply(KvEventMessage.FromJson(message.Message!)));
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            // StackExchange.Redis resubscribes when the connection comes back; until then the registry reads fail too.
-            Log.RegistryUnavailable(logger, e.Message);
-        }
-
-        // Events sent while the connection was down are lost: every worker's set is reloaded when it is back.
-        redis.ConnectionRestored += (_, _) =>
-        {
-            foreach (var worker in fleet.Workers.Keys)
-            {
-                needSnapshot[worker] = true;
-            }
-        };
     }
 
     private void Apply(KvEventMessage? message)

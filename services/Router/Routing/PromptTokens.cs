@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using LlmPlatform.Contracts.Tokenizer;
+using LlmPlatform.OpenAi;
 using TokenizerClient = LlmPlatform.Contracts.Tokenizer.Tokenizer.TokenizerClient;
 
 namespace LlmPlatform.Router.Routing;
@@ -82,7 +83,7 @@ public sealed class PromptTokens(TokenizerClient tokenizer, ILogger<PromptTokens
         var rendered = await tokenizer.RenderChatAsync(new RenderChatRequest
         {
             Model = model,
-            MessagesJson = messages.ToJsonString(),
+            MessagesJson = ChatContent.WithTextJoined(messages).ToJsonString(),
             ToolsJson = body["tools"]?.ToJsonString() ?? "",
             AddGenerationPrompt = body["add_generation_prompt"] is not JsonValue add || !add.TryGetValue<bool>(out var value) || value,
             Tokenize = true,
