@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using LlmPlatform.PrefixHashing;
 using LlmPlatform.Router.Fleet;
@@ -59,7 +60,8 @@ public sealed class FleetRouter(IHttpForwarder forwarder, FleetView fleet, Promp
         var matched = key is null ? null : fleet.Index.MatchedPrefixBlocks(
             PrefixBlockHasher.HashPrompt(new PrefixHashSeed(key.Model, key.CacheSalt), [.. key.TokenIds], candidates[0].BlockSize));
         var decision = chooser.Choose([.. candidates.Select(w => new WorkerCandidate(w.Id, inFlight.LoadOf(w)))], policy, key?.TokenIds.Count ?? 0, matched);
-        metrics.Decided(decision, clock.Elapsed);
+        var routing = clock.Elapsed;
+        metrics.Decided(decision, routing);
 
         var tried = new HashSet<string>();
         while (true)
@@ -68,7 +70,8 @@ public sealed class FleetRouter(IHttpForwarder forwarder, FleetView fleet, Promp
             tried.Add(worker.Id);
             // Which worker and why, for operators and for comparing predicted with reported cached tokens.
             context.Response.Headers[RouterOptions.RoutedToHeader] = worker.Id;
-            context.Response.Headers[RouterOptions.DecisionHeader] = $"{decision.Policy.Name()}; {decision.Reason}; predicted_cached_tokens={decision.PredictedCachedTokens}";
+            context.Response.Headers[RouterOptions.DecisionHeader] = string.Create(CultureInfo.InvariantCulture,
+                $"{decision.Policy.Name()}; {decision.Reason}; predicted_cached_tokens={decision.PredictedCachedTokens}; routing_ms={routing.TotalMilliseconds:F3}");
             context.Request.Body.Position = 0;
             ForwarderError error;
             using (inFlight.Start(worker.Id))

@@ -12,7 +12,10 @@ public sealed class RouterOptions
     /// <summary>Response header: the id of the worker that served the request.</summary>
     public const string RoutedToHeader = "X-Routed-To";
 
-    /// <summary>Response header: the policy, the reason and the cached tokens the choice predicted.</summary>
+    /// <summary>
+    /// Response header: the policy, the reason, the cached tokens the choice predicted and the time the decision took
+    /// (tokenize, hash, score), e.g. <c>kv-aware; cache-hit; predicted_cached_tokens=512; routing_ms=0.412</c>.
+    /// </summary>
     public const string DecisionHeader = "X-Routing-Decision";
 
     /// <summary>kv-aware (default), least-load, round-robin or random.</summary>

@@ -9,7 +9,28 @@ namespace LlmPlatform.Bench.Client;
 
 /// <summary>What one streamed request took: its timings, the server's usage counts, and the reply (for the history).</summary>
 public sealed record TurnOutcome(bool Success, string? Error, int PromptTokens, int OutputTokens, int CachedTokens, double Ttft, double E2eLatency,
-    IReadOnlyList<double> InterTokenLatencies, string Reply);
+    IReadOnlyList<double> InterTokenLatencies, string Reply, RoutingNote? Routing = null);
+
+/// <summary>
+/// What our Router said about a request in its <c>X-Routed-To</c> and <c>X-Routing-Decision</c> headers (absent with
+/// other servers): the worker, the reason, the cached tokens it predicted and how long deciding took.
+/// </summary>
+public sealed record RoutingNote(string Worker, string Decision, int? PredictedCachedTokens, double? RoutingMs)
+{
+    public static RoutingNote? From(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("X-Routed-To", out var workers) || !response.Headers.TryGetValues("X-Routing-Decision", out var decisions))
+        {
+            return null;
+        }
+
+        var decision = string.Join(",", decisions);
+        var fields = decision.Split(';', StringSplitOptions.TrimEntries).Select(f => f.Split('=', 2)).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
+        return new RoutingNote(string.Join(",", workers), decision,
+            fields.TryGetValue("predicted_cached_tokens", out var predicted) && int.TryParse(predicted, System.Globalization.CultureInfo.InvariantCulture, out var tokens) ? tokens : null,
+            fields.TryGetValue("routing_ms", out var ms) && double.TryParse(ms, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null);
+    }
+}
 
 /// <summary>
 /// Streams requests to any OpenAI-compatible server and times them: TTFT is the first chunk carrying text, each
@@ -75,7 +96,7 @@ public sealed class OpenAiClient(HttpClient http, string endpoint, string model,
                 return Failed($"HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellation)}", clock);
             }
 
-            return await ReadStreamAsync(response, clock, cancellation);
+            return await ReadStreamAsync(response, clock, cancellation) with { Routing = RoutingNote.From(response) };
         }
         catch (HttpRequestException e)
         {

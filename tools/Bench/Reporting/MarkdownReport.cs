@@ -42,6 +42,13 @@ public static class MarkdownReport
         markdown.Append("\n## Summary\n\nLatencies in milliseconds over the successful requests.\n\n");
         SummaryTable(results).AppendTo(markdown);
 
+        if (results.Any(r => r.RoutingMs.Count > 0))
+        {
+            markdown.Append("\n## Routing\n\nWhat our Router reported in X-Routing-Decision: the time to tokenize, hash and score (ms), and the cached "
+                + "tokens it predicted over those the workers reported.\n\n");
+            RoutingTable(results).AppendTo(markdown);
+        }
+
         if (results.Count > 1)
         {
             var baseline = results[0].Name;
@@ -57,6 +64,20 @@ public static class MarkdownReport
                 markdown.Append($"\n![{PlotTitle(file)}]({file.Replace('\\', '/').Replace(" ", "%20")})\n");
         }
         return markdown.ToString();
+    }
+
+    private static MarkdownTable RoutingTable(IReadOnlyList<BenchResult> results)
+    {
+        var table = new MarkdownTable(["configuration", "routing ms mean", "routing ms median", "routing ms p90", "routing ms p99", "predicted / reported cached"]);
+        foreach (var result in results)
+        {
+            var ms = result.RoutingMs;
+            table.AddRow([MarkdownTable.Escape(result.Name), ms.Count == 0 ? Missing : Number(ms.Mean, "F3"), ms.Count == 0 ? Missing : Number(ms.Median, "F3"),
+                ms.Count == 0 ? Missing : Number(ms.P90, "F3"), ms.Count == 0 ? Missing : Number(ms.P99, "F3"),
+                result.PredictedOverReportedCached is { } ratio ? Number(ratio) : Missing]);
+        }
+
+        return table;
     }
 
     private static string SettingsLine(BenchResult result)

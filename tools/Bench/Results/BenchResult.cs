@@ -1,3 +1,5 @@
+using LlmPlatform.Bench.Client;
+
 namespace LlmPlatform.Bench.Results;
 
 /// <summary>
@@ -15,7 +17,8 @@ public sealed record RequestRecord(
     int CachedTokens,
     double Ttft,
     double E2eLatency,
-    IReadOnlyList<double> InterTokenLatencies)
+    IReadOnlyList<double> InterTokenLatencies,
+    RoutingNote? Routing = null)
 {
     /// <summary>Time per output token after the first: (e2e - ttft) / (output tokens - 1); null with fewer than 2 tokens.</summary>
     public double? Tpot => OutputTokens > 1 ? (E2eLatency - Ttft) / (OutputTokens - 1) : null;
@@ -49,7 +52,14 @@ public sealed record BenchResult(
     MetricSummary Tpot,
     MetricSummary Itl,
     MetricSummary E2eLatency,
-    IReadOnlyList<RequestRecord> Requests);
+    IReadOnlyList<RequestRecord> Requests)
+{
+    /// <summary>Milliseconds our Router took to decide, over the requests it reported on (none with other servers).</summary>
+    public MetricSummary RoutingMs { get; init; } = new(0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
+
+    /// <summary>Cached prompt tokens the Router predicted over those the workers reported, summed (null without our Router).</summary>
+    public double? PredictedOverReportedCached { get; init; }
+}
 
 /// <summary>The knobs of a run, recorded with its result so a number can be reproduced.</summary>
 public sealed record BenchSettings(

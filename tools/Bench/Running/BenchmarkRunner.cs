@@ -68,7 +68,7 @@ public sealed class BenchmarkRunner(OpenAiClient client, RunLimits limits, IProg
                     }
 
                     records.Add(new RequestRecord(Interlocked.Increment(ref nextIndex), conversation.Tag, sentAt, outcome.Success, outcome.Error, outcome.PromptTokens,
-                        outcome.OutputTokens, outcome.CachedTokens, outcome.Ttft, outcome.E2eLatency, outcome.InterTokenLatencies));
+                        outcome.OutputTokens, outcome.CachedTokens, outcome.Ttft, outcome.E2eLatency, outcome.InterTokenLatencies, outcome.Routing));
                     progress?.Report((records.Count, total));
                     if (!outcome.Success)
                     {

@@ -57,6 +57,12 @@ public static class Summaries
             Of(succeeded.Select(r => r.Tpot).OfType<double>()),
             Of(succeeded.SelectMany(r => r.InterTokenLatencies)),
             Of(succeeded.Select(r => r.E2eLatency)),
-            requests);
+            requests)
+        {
+            RoutingMs = Of(succeeded.Select(r => r.Routing?.RoutingMs).OfType<double>()),
+            PredictedOverReportedCached = succeeded.Any(r => r.Routing?.PredictedCachedTokens is not null) && cached > 0
+                ? succeeded.Sum(r => r.Routing?.PredictedCachedTokens ?? 0) / (double)cached
+                : null,
+        };
     }
 }

@@ -1,0 +1,22 @@
+using System.Net;
+using LlmPlatform.Bench.Client;
+
+namespace LlmPlatform.Bench.Tests;
+
+/// <summary>The bench reads what our Router says about each request, and nothing from servers that say nothing.</summary>
+public sealed class RoutingNoteTests
+{
+    [Fact]
+    public void The_routers_decision_header_gives_worker_prediction_and_time()
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.OK);
+        response.Headers.Add("X-Routed-To", "worker-1");
+        response.Headers.Add("X-Routing-Decision", "kv-aware; cache-hit; predicted_cached_tokens=512; routing_ms=0.412");
+
+        var note = RoutingNote.From(response);
+
+        Assert.NotNull(note);
+        Assert.Equal(("worker-1", 512, 0.412), (note.Worker, note.PredictedCachedTokens, note.RoutingMs));
+        Assert.Null(RoutingNote.From(new HttpResponseMessage(HttpStatusCode.OK)));
+    }
+}
