@@ -98,8 +98,9 @@ public sealed class OpenAiClient(HttpClient http, string endpoint, string model,
 
             return await ReadStreamAsync(response, clock, cancellation) with { Routing = RoutingNote.From(response) };
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
+            // Refused, reset, or a stream cut off mid-way: a failed request, not a failed benchmark.
             return Failed(e.Message, clock);
         }
     }

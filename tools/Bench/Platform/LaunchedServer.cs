@@ -15,11 +15,13 @@ public sealed class LaunchedServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
     private readonly Process process;
     private readonly StringBuilder output = new();
+    private readonly TimeSpan teardown;
 
-    private LaunchedServer(Process process, Uri baseUrl)
+    private LaunchedServer(Process process, Uri baseUrl, TimeSpan teardown)
     {
         this.process = process;
         BaseUrl = baseUrl;
+        this.teardown = teardown;
     }
 
     public Uri BaseUrl { get; }
@@ -29,12 +31,18 @@ public sealed class LaunchedServer : IAsyncDisposable
     {
         var port = FreePort();
         return StartAsync(repository, "services/GpuWorker", [.. arguments, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-            new Uri($"http://127.0.0.1:{port}"), configuration, build, cancellation);
+            new Uri($"http://127.0.0.1:{port}"), configuration, build, TimeSpan.Zero, cancellation);
     }
 
     /// <summary>The AppHost (Router on port 8000); <paramref name="arguments"/> are its settings (--Platform:Workers=4 …).</summary>
     public static Task<LaunchedServer> StartPlatformAsync(string repository, IReadOnlyList<string> arguments, string configuration, bool build, CancellationToken cancellation) =>
-        StartAsync(repository, "AppHost", ["--Platform:Dashboard=false", .. arguments], new Uri("http://127.0.0.1:8000"), configuration, build, cancellation);
+        StartAsync(repository, "AppHost", ["--Platform:Dashboard=false", .. arguments], new Uri("http://127.0.0.1:8000"), configuration, build, PlatformTeardown, cancellation);
+
+    /// <summary>
+    /// How long the AppHost's orchestrator takes to stop the services after the AppHost is gone (~15 s measured). Its
+    /// workers live on meanwhile, and would register with the next platform's Redis if it started on the same port.
+    /// </summary>
+    private static readonly TimeSpan PlatformTeardown = TimeSpan.FromSeconds(20);
 
     /// <summary>The repository holding <c>LlmPlatform.sln</c>, searched upwards from the working directory and from the tool.</summary>
     public static string FindRepository() =>
@@ -52,7 +60,7 @@ public sealed class LaunchedServer : IAsyncDisposable
     }
 
     private static async Task<LaunchedServer> StartAsync(string repository, string project, IReadOnlyList<string> arguments, Uri baseUrl, string configuration,
-        bool build, CancellationToken cancellation)
+        bool build, TimeSpan teardown, CancellationToken cancellation)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = repository, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in (string[])["run", "-c", configuration, .. build ? Array.Empty<string>() : ["--no-build"], "--project", project, "--", .. arguments])
@@ -61,7 +69,7 @@ public sealed class LaunchedServer : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started.");
-        var server = new LaunchedServer(process, baseUrl);
+        var server = new LaunchedServer(process, baseUrl, teardown);
         process.OutputDataReceived += (_, line) => server.Log(line.Data);
         process.ErrorDataReceived += (_, line) => server.Log(line.Data);
         process.BeginOutputReadLine();
@@ -148,5 +156,31 @@ public sealed class LaunchedServer : IAsyncDisposable
         }
 
         process.Dispose();
+        await WaitUntilGoneAsync();
+        await Task.Delay(teardown);
+    }
+
+    /// <summary>
+    /// The AppHost's orchestrator stops its services some seconds after the AppHost itself, and the next
+    /// configuration's platform listens on the same port: until the old one stops answering, a new start would be
+    /// "ready" at once and measure a platform that is shutting down.
+    /// </summary>
+    private async Task WaitUntilGoneAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var _ = await http.GetAsync("/health");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return;
+            }
+
+            await Task.Delay(500);
+        }
     }
 }
