@@ -104,7 +104,7 @@ internal static class ChatCompletionEndpoint
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return OpenAiError.ServerError($"The engine failed while generating: {e.Message}");
+            return OpenAiError.ServerError(GenerationContext.EngineFailure(e));
         }
 
         GenerationContext.RecordUsage(span, usage.Usage);
@@ -118,56 +118,24 @@ internal static class ChatCompletionEndpoint
         // Every choice opens with the role, as OpenAI's first chunk does; echoed text rides along with it.
         for (var choice = 0; choice < run.Choices; choice++)
         {
-            yield return Chunk(context, id, new ChatChunkChoice(choice, new ChatDelta("assistant", echo), null, null));
+            yield return new SseItem<string>(Chunk(context, id, [new ChatChunkChoice(choice, new ChatDelta("assistant", echo), null, null)]));
         }
 
-        var usage = new UsageCounter(1);
-        await using var updates = run.ReadAllAsync(context.Aborted).GetAsyncEnumerator(context.Aborted);
-        var failed = false;
-        while (true)
+        string? Delta(int choice, RequestOutput output)
         {
-            SseItem<string>? chunk;
-            try
-            {
-                if (!await updates.MoveNextAsync())
-                {
-                    break;
-                }
-
-                var (choice, prompt, output) = updates.Current;
-                usage.Add(prompt, output);
-                var choiceLogprobs = logprobs && output.Logprobs.Count > 0 ? new ChatLogprobs(output.Logprobs.Select(context.ChatLogprob).ToList()) : null;
-                chunk = output.Text.Length == 0 && output.FinishReason is null && choiceLogprobs is null
-                    ? null
-                    : Chunk(context, id, new ChatChunkChoice(choice, new ChatDelta(null, output.Text), choiceLogprobs, output.FinishReason));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The 200 and earlier chunks are already out: the failure goes as one last event, as vLLM sends it.
-                chunk = new SseItem<string>(OpenAiError.ServerErrorJson($"The engine failed while generating: {e.Message}"));
-                failed = true;
-            }
-
-            if (chunk is { } item)
-            {
-                yield return item;
-            }
-
-            if (failed)
-            {
-                break;
-            }
+            var choiceLogprobs = logprobs && output.Logprobs.Count > 0 ? new ChatLogprobs(output.Logprobs.Select(context.ChatLogprob).ToList()) : null;
+            return output.Text.Length == 0 && output.FinishReason is null && choiceLogprobs is null
+                ? null
+                : Chunk(context, id, [new ChatChunkChoice(choice, new ChatDelta(null, output.Text), choiceLogprobs, output.FinishReason)]);
         }
 
-        GenerationContext.RecordUsage(span, usage.Usage);
-        if (includeUsage)
+        var usageChunk = includeUsage ? usage => Chunk(context, id, [], usage) : (Func<Usage, string>?)null;
+        await foreach (var item in context.EventsAsync(run, new UsageCounter(1), span, Delta, usageChunk))
         {
-            yield return new SseItem<string>(JsonSerializer.Serialize(new ChatCompletionChunk(id, context.Created, context.Model.Name, [], usage.Usage), OpenAiJsonContext.Default.ChatCompletionChunk));
+            yield return item;
         }
-
-        yield return new SseItem<string>("[DONE]");
     }
 
-    private static SseItem<string> Chunk(GenerationContext context, string id, ChatChunkChoice choice) =>
-        new(JsonSerializer.Serialize(new ChatCompletionChunk(id, context.Created, context.Model.Name, [choice], null), OpenAiJsonContext.Default.ChatCompletionChunk));
+    private static string Chunk(GenerationContext context, string id, IReadOnlyList<ChatChunkChoice> choices, Usage? usage = null) =>
+        JsonSerializer.Serialize(new ChatCompletionChunk(id, context.Created, context.Model.Name, choices, usage), OpenAiJsonContext.Default.ChatCompletionChunk);
 }

@@ -94,7 +94,7 @@ internal static class CompletionEndpoint
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return OpenAiError.ServerError($"The engine failed while generating: {e.Message}");
+            return OpenAiError.ServerError(GenerationContext.EngineFailure(e));
         }
 
         var n = run.Choices / prompts;
@@ -111,55 +111,23 @@ internal static class CompletionEndpoint
         using var span = context.StartSpan("text_completion", id, prompts, run.Choices);
         var offsets = new int[run.Choices];
         var started = new bool[run.Choices];
-        var usage = new UsageCounter(prompts);
         var n = run.Choices / prompts;
-        await using var updates = run.ReadAllAsync(context.Aborted).GetAsyncEnumerator(context.Aborted);
-        var failed = false;
-        while (true)
+        string? Chunk(int choice, RequestOutput output)
         {
-            string? chunk;
-            try
-            {
-                if (!await updates.MoveNextAsync())
-                {
-                    break;
-                }
-
-                var (choice, prompt, output) = updates.Current;
-                usage.Add(prompt, output);
-                var text = (started[choice] ? "" : echoes?[choice / n] ?? "") + output.Text;
-                started[choice] = true;
-                var choiceLogprobs = logprobs ? ChoiceText.Of(context, output.Logprobs, offsets[choice] + text.Length - output.Text.Length) : null;
-                offsets[choice] += text.Length;
-                chunk = text.Length == 0 && output.FinishReason is null && choiceLogprobs is null
-                    ? null
-                    : Serialize(new Completion(id, context.Created, context.Model.Name, [new CompletionChoice(choice, text, choiceLogprobs, output.FinishReason)], null));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The 200 and earlier chunks are already out: the failure goes as one last event, as vLLM sends it.
-                chunk = OpenAiError.ServerErrorJson($"The engine failed while generating: {e.Message}");
-                failed = true;
-            }
-
-            if (chunk is not null)
-            {
-                yield return new SseItem<string>(chunk);
-            }
-
-            if (failed)
-            {
-                break;
-            }
+            var text = (started[choice] ? "" : echoes?[choice / n] ?? "") + output.Text;
+            started[choice] = true;
+            var choiceLogprobs = logprobs ? ChoiceText.Of(context, output.Logprobs, offsets[choice] + text.Length - output.Text.Length) : null;
+            offsets[choice] += text.Length;
+            return text.Length == 0 && output.FinishReason is null && choiceLogprobs is null
+                ? null
+                : Serialize(new Completion(id, context.Created, context.Model.Name, [new CompletionChoice(choice, text, choiceLogprobs, output.FinishReason)], null));
         }
 
-        GenerationContext.RecordUsage(span, usage.Usage);
-        if (includeUsage)
+        var usageChunk = includeUsage ? usage => Serialize(new Completion(id, context.Created, context.Model.Name, [], usage)) : (Func<Usage, string>?)null;
+        await foreach (var item in context.EventsAsync(run, new UsageCounter(prompts), span, Chunk, usageChunk))
         {
-            yield return new SseItem<string>(Serialize(new Completion(id, context.Created, context.Model.Name, [], usage.Usage)));
+            yield return item;
         }
-
-        yield return new SseItem<string>("[DONE]");
     }
 
     private static string Serialize(Completion completion) => JsonSerializer.Serialize(completion, OpenAiJsonContext.Default.Completion);

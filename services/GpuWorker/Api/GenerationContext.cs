@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net.ServerSentEvents;
 using System.Text;
+using LlmPlatform.Engine.Output;
 using LlmPlatform.Engine.Sampling;
 using LlmPlatform.PrefixHashing;
 using LlmPlatform.Scheduling;
@@ -130,6 +132,60 @@ internal sealed class GenerationContext(HttpContext http, ServedModel model, Eng
         span?.SetTag("gen_ai.usage.input_tokens", usage.PromptTokens);
         span?.SetTag("gen_ai.usage.output_tokens", usage.CompletionTokens);
         span?.SetTag("llm.usage.cached_tokens", usage.PromptTokensDetails.CachedTokens);
+    }
+
+    /// <summary>What a client is told when the engine loop fails under its request.</summary>
+    public static string EngineFailure(Exception error) => $"The engine failed while generating: {error.Message}";
+
+    /// <summary>
+    /// The server-sent events of a streamed generation: one per engine update that <paramref name="chunk"/> turns into
+    /// JSON (null: nothing to send yet), then the usage chunk when <paramref name="usageChunk"/> is given, then
+    /// <c>[DONE]</c>. The 200 and earlier chunks are out by the time the engine could fail, so a failure goes as one
+    /// last error event, as vLLM sends it.
+    /// </summary>
+    public async IAsyncEnumerable<SseItem<string>> EventsAsync(EngineRun run, UsageCounter usage, Activity? span, Func<int, RequestOutput, string?> chunk,
+        Func<Usage, string>? usageChunk)
+    {
+        await using var updates = run.ReadAllAsync(Aborted).GetAsyncEnumerator(Aborted);
+        while (true)
+        {
+            string? data;
+            var failed = false;
+            try
+            {
+                if (!await updates.MoveNextAsync())
+                {
+                    break;
+                }
+
+                var (choice, prompt, output) = updates.Current;
+                usage.Add(prompt, output);
+                data = chunk(choice, output);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                data = OpenAiError.ServerErrorJson(EngineFailure(e));
+                failed = true;
+            }
+
+            if (data is not null)
+            {
+                yield return new SseItem<string>(data);
+            }
+
+            if (failed)
+            {
+                break;
+            }
+        }
+
+        RecordUsage(span, usage.Usage);
+        if (usageChunk is not null)
+        {
+            yield return new SseItem<string>(usageChunk(usage.Usage));
+        }
+
+        yield return new SseItem<string>("[DONE]");
     }
 
     /// <summary>A token as text, for logprobs: its own decoding, special tokens included.</summary>
