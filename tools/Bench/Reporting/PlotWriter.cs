@@ -37,16 +37,22 @@ public static class PlotWriter
                 var (ms, fractions) = LatencyCdf.Points(samples);
                 if (ms.Length == 0)
                     continue;
-                var series = plot.Add.Scatter(ms, fractions, plot.Add.Palette.GetColor(i));
-                series.ConnectStyle = ConnectStyle.StepHorizontal;
-                series.MarkerSize = 0;
-                series.LineWidth = 2;
-                series.LegendText = all[i].Name;
+                AddSteps(plot, ms, fractions, i, all[i].Name);
             }
             plot.Axes.AutoScale();
             plot.Axes.SetLimitsY(0, 1.02);
             plot.ShowLegend(Alignment.LowerRight);
             return Save(plot, file);
+        }
+
+        // One configuration as a stepped line in its palette colour, the same colour in every plot.
+        static void AddSteps(Plot plot, double[] xs, double[] ys, int configuration, string name)
+        {
+            var series = plot.Add.Scatter(xs, ys, plot.Add.Palette.GetColor(configuration));
+            series.ConnectStyle = ConnectStyle.StepHorizontal;
+            series.MarkerSize = 0;
+            series.LineWidth = 2;
+            series.LegendText = name;
         }
 
         string WriteThroughput(IReadOnlyList<BenchResult> all, string file)
@@ -61,11 +67,7 @@ public static class PlotWriter
                 // last value closes the final bin at its right edge.
                 var edges = Enumerable.Range(0, perSecond.Length + 1).Select(b => (double)b).ToArray();
                 var rates = perSecond.Append(perSecond[^1]).ToArray();
-                var series = plot.Add.Scatter(edges, rates, plot.Add.Palette.GetColor(i));
-                series.ConnectStyle = ConnectStyle.StepHorizontal;
-                series.MarkerSize = 0;
-                series.LineWidth = 2;
-                series.LegendText = all[i].Name;
+                AddSteps(plot, edges, rates, i, all[i].Name);
             }
             plot.Axes.AutoScale();
             var limits = plot.Axes.GetLimits();
