@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using LlmPlatform.PrefixHashing;
 using LlmPlatform.Routing;
 using LlmPlatform.Scheduling;
+using LlmPlatform.ServiceDefaults;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -95,7 +96,7 @@ public sealed class FleetPublisher : BackgroundService
                 Log.RedisUnavailable(logger, e.Message);
             }
         }
-        while (await Wait(timer, stopping));
+        while (await timer.NextTickAsync(stopping));
     }
 
     private async Task Heartbeat(string address)
@@ -234,18 +235,6 @@ public sealed class FleetPublisher : BackgroundService
         lifetime.ApplicationStarted.Register(() => started.TrySetResult());
         stopping.Register(() => started.TrySetCanceled(stopping));
         return started.Task;
-    }
-
-    private static async Task<bool> Wait(PeriodicTimer timer, CancellationToken stopping)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stopping);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
     }
 }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using LlmPlatform.PrefixHashing;
 using LlmPlatform.Routing;
+using LlmPlatform.ServiceDefaults;
 using StackExchange.Redis;
 
 namespace LlmPlatform.Router.Fleet;
@@ -51,7 +52,7 @@ public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, 
                 Log.RegistryUnavailable(logger, e.Message);
             }
         }
-        while (await Wait(timer, stopping));
+        while (await timer.NextTickAsync(stopping));
     }
 
     private void Apply(KvEventMessage? message)
@@ -124,17 +125,5 @@ public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, 
         var usage = double.TryParse(Field("kv_usage"), NumberStyles.Float, CultureInfo.InvariantCulture, out var kv) ? kv : 0;
         var updated = long.TryParse(Field("updated_ms"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? ms : 0;
         return new WorkerEntry(id, uri, Field("model") ?? "", Int("block_size"), new WorkerLoad(Int("running"), Int("waiting"), 0, usage), updated);
-    }
-
-    private static async Task<bool> Wait(PeriodicTimer timer, CancellationToken stopping)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stopping);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
     }
 }
