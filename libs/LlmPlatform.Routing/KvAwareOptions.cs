@@ -10,8 +10,6 @@ namespace LlmPlatform.Routing;
 /// </summary>
 public sealed record KvAwareOptions
 {
-    public int BlockSize { get; init; } = 16;
-
     public double RequestTokenWeight { get; init; } = 256;
 
     public int BalanceAbsoluteThreshold { get; init; } = 8;

@@ -3,7 +3,7 @@ namespace LlmPlatform.Routing.Tests;
 /// <summary>Scoring and the imbalance guard on synthetic matches and loads.</summary>
 public sealed class WorkerChooserTests
 {
-    private static readonly KvAwareOptions Options = new() { BlockSize = 16, RequestTokenWeight = 100, BalanceAbsoluteThreshold = 4, BalanceRelativeThreshold = 1.5 };
+    private static readonly KvAwareOptions Options = new() { RequestTokenWeight = 100, BalanceAbsoluteThreshold = 4, BalanceRelativeThreshold = 1.5 };
 
     private static WorkerCandidate Worker(string id, int running = 0, int waiting = 0, long waitingTokens = 0) => new(id, new WorkerLoad(running, waiting, waitingTokens, 0));
 
@@ -13,7 +13,7 @@ public sealed class WorkerChooserTests
         var chooser = new WorkerChooser(Options);
         WorkerCandidate[] workers = [Worker("a", running: 1), Worker("b", running: 2), Worker("c", running: 1)];
 
-        var decision = chooser.Choose(workers, RoutingPolicy.KvAware, promptTokens: 1000, new Dictionary<string, int> { ["a"] = 10, ["b"] = 50 });
+        var decision = chooser.Choose(workers, RoutingPolicy.KvAware, promptTokens: 1000, new Dictionary<string, int> { ["a"] = 160, ["b"] = 800 });
 
         // b: 1000 - 800 + 200 = 400; a: 1000 - 160 + 100 = 940; c: 1100.
         Assert.Equal(("b", "cache-hit", 800), (decision.WorkerId, decision.Reason, decision.PredictedCachedTokens));
@@ -25,7 +25,7 @@ public sealed class WorkerChooserTests
         var chooser = new WorkerChooser(Options);
         WorkerCandidate[] workers = [Worker("a", running: 3), Worker("b")];
 
-        var decision = chooser.Choose(workers, RoutingPolicy.KvAware, promptTokens: 200, new Dictionary<string, int> { ["a"] = 4 });
+        var decision = chooser.Choose(workers, RoutingPolicy.KvAware, promptTokens: 200, new Dictionary<string, int> { ["a"] = 64 });
 
         // a: 200 - 64 + 300 = 436 against b: 200.
         Assert.Equal(("b", "load", 0), (decision.WorkerId, decision.Reason, decision.PredictedCachedTokens));
@@ -37,7 +37,7 @@ public sealed class WorkerChooserTests
         var chooser = new WorkerChooser(Options);
         WorkerCandidate[] workers = [Worker("a", waiting: 1, waitingTokens: 4000), Worker("b", waiting: 1, waitingTokens: 10)];
 
-        Assert.Equal("b", chooser.Choose(workers, RoutingPolicy.KvAware, 500, new Dictionary<string, int> { ["a"] = 31 }).WorkerId);
+        Assert.Equal("b", chooser.Choose(workers, RoutingPolicy.KvAware, 500, new Dictionary<string, int> { ["a"] = 496 }).WorkerId);
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class WorkerChooserTests
         // A huge cache win on "hot", but it already runs 12 requests while "cold" runs 2: over both thresholds.
         var chooser = new WorkerChooser(Options with { RequestTokenWeight = 1 });
         WorkerCandidate[] workers = [Worker("hot", running: 12), Worker("cold", running: 2)];
-        var matched = new Dictionary<string, int> { ["hot"] = 62 };
+        var matched = new Dictionary<string, int> { ["hot"] = 992 };
 
         var guarded = chooser.Choose(workers, RoutingPolicy.KvAware, 1000, matched);
         var withinBounds = chooser.Choose([Worker("hot", running: 5), Worker("cold", running: 2)], RoutingPolicy.KvAware, 1000, matched);
@@ -73,7 +73,7 @@ public sealed class WorkerChooserTests
         var randomPicks = Enumerable.Range(0, 600).Select(_ => chooser.Choose(workers, RoutingPolicy.Random, 10, null).WorkerId).GroupBy(id => id).ToDictionary(g => g.Key, g => g.Count());
 
         Assert.Equal(["a", "b", "c", "a", "b", "c"], cycle);
-        Assert.Equal("b", chooser.Choose(workers, RoutingPolicy.LeastLoad, 10, new Dictionary<string, int> { ["a"] = 5 }).WorkerId);
+        Assert.Equal("b", chooser.Choose(workers, RoutingPolicy.LeastLoad, 10, new Dictionary<string, int> { ["a"] = 80 }).WorkerId);
         Assert.All(workers, w => Assert.InRange(randomPicks[w.Id], 140, 260));
     }
 

@@ -57,9 +57,11 @@ public sealed class FleetRouter(IHttpForwarder forwarder, FleetView fleet, Promp
             ? await prompts.ReadAsync(context.Request, path == "/v1/chat/completions", workers.Values.First().Model, context.RequestAborted)
             : null;
         var candidates = Candidates(workers.Values, key?.Model);
-        var matched = key is null ? null : fleet.Index.MatchedPrefixBlocks(
-            PrefixBlockHasher.HashPrompt(new PrefixHashSeed(key.Model, key.CacheSalt), [.. key.TokenIds], candidates[0].BlockSize));
-        var decision = chooser.Choose([.. candidates.Select(w => new WorkerCandidate(w.Id, inFlight.LoadOf(w)))], policy, key?.TokenIds.Count ?? 0, matched);
+        // Blocks are hashed in the workers' block size; a match counts that many tokens per block.
+        var blockSize = candidates[0].BlockSize;
+        var cached = key is null ? null : fleet.Index.MatchedPrefixBlocks(PrefixBlockHasher.HashPrompt(new PrefixHashSeed(key.Model, key.CacheSalt), [.. key.TokenIds], blockSize))
+            .ToDictionary(match => match.Key, match => match.Value * blockSize);
+        var decision = chooser.Choose([.. candidates.Select(w => new WorkerCandidate(w.Id, inFlight.LoadOf(w)))], policy, key?.TokenIds.Count ?? 0, cached);
         var routing = clock.Elapsed;
         metrics.Decided(decision, routing);
 
