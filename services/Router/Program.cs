@@ -17,6 +17,7 @@ if (fleet)
     builder.Services.AddOptions<RouterOptions>().BindConfiguration(RouterOptions.Section);
     builder.Services.AddSingleton<RouterMetrics>();
     builder.Services.AddSingleton<PromptTokens>();
+    builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.AddSingleton<InFlight>();
     builder.Services.AddSingleton<FleetRouter>();
     // The Tokenizer service's gRPC endpoint, found by service discovery (the AppHost's reference).

@@ -1,7 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using System.Net.Http.Json;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmPlatform.AppHost.Tests;
 
@@ -11,43 +10,14 @@ namespace LlmPlatform.AppHost.Tests;
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
-
     public static readonly string[] Workers = ["worker-0", "worker-1"];
 
     private DistributedApplication? app;
 
     public DistributedApplication App => app ?? throw new InvalidOperationException("The platform has not started.");
 
-    public async Task InitializeAsync()
-    {
-        using var cancellation = new CancellationTokenSource(StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            ["--Platform:RedisMode=Embedded", "--Platform:Dashboard=false", "--Platform:Workers=2"],
-            (options, _) => options.DisableDashboard = true,
-            cancellation.Token);
-        app = await builder.BuildAsync(cancellation.Token);
-        await app.StartAsync(cancellation.Token);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync("router", cancellation.Token);
-        await WaitUntilTheRouterSeesEveryWorker(cancellation.Token);
-    }
-
-    /// <summary>Workers load their model after the Router is up; tests start once it routes to all of them.</summary>
-    private async Task WaitUntilTheRouterSeesEveryWorker(CancellationToken cancellation)
-    {
-        using var router = App.CreateHttpClient("router");
-        while (true)
-        {
-            using var response = await router.GetAsync("/fleet", cancellation);
-            if (response.IsSuccessStatusCode
-                && (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(cancellation)).GetProperty("workers").GetArrayLength() == Workers.Length)
-            {
-                return;
-            }
-
-            await Task.Delay(250, cancellation);
-        }
-    }
+    public async Task InitializeAsync() =>
+        app = await PlatformLauncher.StartAsync(["--Platform:RedisMode=Embedded", $"--Platform:Workers={Workers.Length}"], Workers.Length);
 
     public async Task DisposeAsync()
     {
@@ -62,4 +32,41 @@ public sealed class PlatformFixture : IAsyncLifetime
 public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
 {
     public const string Name = "platform";
+}
+
+/// <summary>Starts the real AppHost headless and waits until the Router routes to every worker.</summary>
+public static class PlatformLauncher
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    public static async Task<DistributedApplication> StartAsync(string[] arguments, int workers)
+    {
+        using var cancellation = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            [.. arguments, "--Platform:Dashboard=false"],
+            (options, _) => options.DisableDashboard = true,
+            cancellation.Token);
+        var app = await builder.BuildAsync(cancellation.Token);
+        await app.StartAsync(cancellation.Token);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync("router", cancellation.Token);
+        await WaitUntilTheRouterSeesEveryWorker(app, workers, cancellation.Token);
+        return app;
+    }
+
+    /// <summary>Workers load their model after the Router is up; tests start once it routes to all of them.</summary>
+    private static async Task WaitUntilTheRouterSeesEveryWorker(DistributedApplication app, int workers, CancellationToken cancellation)
+    {
+        using var router = app.CreateHttpClient("router");
+        while (true)
+        {
+            using var response = await router.GetAsync("/fleet", cancellation);
+            if (response.IsSuccessStatusCode
+                && (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(cancellation)).GetProperty("workers").GetArrayLength() == workers)
+            {
+                return;
+            }
+
+            await Task.Delay(250, cancellation);
+        }
+    }
 }

@@ -37,11 +37,12 @@ var serverBuild = new Option<string>("--server-configuration") { Description = "
 var noServerBuild = new Option<bool>("--no-server-build") { Description = "Run started servers without building them first." };
 var resultDir = new Option<string>("--result-dir") { DefaultValueFactory = _ => "bench-results" };
 var noPlots = new Option<bool>("--no-plots") { Description = "Skip the PNG plots." };
+var blockSize = new Option<int>("--block-size") { Description = "The servers' KV block size, for the ideal prefix-cache hit rate.", DefaultValueFactory = _ => 16 };
 
 var root = new RootCommand("Serving benchmark for OpenAI-compatible endpoints: TTFT, TPOT, ITL, e2e latency, throughput, goodput.")
 {
     baseUrl, endpoint, model, workload, inputLen, outputLen, rangeRatio, numPrefixes, prefixLen, suffixLen, tenants, sessionsPerTenant, turns, systemLen, userLen,
-    loraMix, numPrompts, duration, requestRate, burstiness, maxConcurrency, warmup, seed, goodput, configs, start, serverArgs, serverBuild, noServerBuild, resultDir, noPlots,
+    loraMix, numPrompts, duration, requestRate, burstiness, maxConcurrency, warmup, seed, goodput, configs, start, serverArgs, serverBuild, noServerBuild, resultDir, noPlots, blockSize,
 };
 root.SetAction(async (parse, cancellation) =>
 {
@@ -81,6 +82,7 @@ root.SetAction(async (parse, cancellation) =>
         BuildServer = !parse.GetValue(noServerBuild),
         ResultDirectory = parse.GetValue(resultDir)!,
         Plots = !parse.GetValue(noPlots),
+        BlockSize = parse.GetValue(blockSize),
     };
     await BenchCommand.RunAsync(options, Console.Out, cancellation);
     return 0;

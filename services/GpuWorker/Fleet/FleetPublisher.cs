@@ -30,6 +30,7 @@ public sealed class FleetPublisher : BackgroundService
     private readonly Channel<IReadOnlyList<KvCacheEvent>> events = Channel.CreateUnbounded<IReadOnlyList<KvCacheEvent>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly HashSet<BlockHash> cached = [];
     private volatile bool resend = true;
+    private int unavailable;
     private long sequence;
 
     public FleetPublisher(IConnectionMultiplexer redis, EngineHost host, ServedModel model, IServer server, IHostApplicationLifetime lifetime, IOptions<FleetOptions> options,
@@ -89,11 +90,14 @@ public sealed class FleetPublisher : BackgroundService
                 }
 
                 await Heartbeat(address);
+                if (Interlocked.Exchange(ref unavailable, 0) == 1)
+                {
+                    Log.RedisBack(logger);
+                }
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
-                resend = true;
-                Log.RedisUnavailable(logger, e.Message);
+                Unavailable(e);
             }
         }
         while (await timer.NextTickAsync(stopping));
@@ -189,7 +193,16 @@ public sealed class FleetPublisher : BackgroundService
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            resend = true;
+            Unavailable(e);
+        }
+    }
+
+    /// <summary>Marks the state for a resend; an outage is logged once, not at every heartbeat it lasts.</summary>
+    private void Unavailable(Exception e)
+    {
+        resend = true;
+        if (Interlocked.Exchange(ref unavailable, 1) == 0)
+        {
             Log.RedisUnavailable(logger, e.Message);
         }
     }
@@ -257,4 +270,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unavailable; the fleet state is resent when it is back: {Reason}")]
     public static partial void RedisUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis is back; registration and block set resent")]
+    public static partial void RedisBack(ILogger logger);
 }

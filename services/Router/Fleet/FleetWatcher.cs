@@ -13,18 +13,21 @@ namespace LlmPlatform.Router.Fleet;
 /// worker's set when its event numbers show a gap. A worker whose lease lapsed is dropped with its index entries at
 /// the next read.
 /// </summary>
-public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, ILogger<FleetWatcher> logger) : BackgroundService
+public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, TimeProvider clock, ILogger<FleetWatcher> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, long> sequences = new();
     private readonly ConcurrentDictionary<string, bool> needSnapshot = new();
 
     private bool subscribed;
+    private bool outage;
+    private long restoredAt;
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         // Events sent while the connection was down are lost: every worker's set is reloaded when it is back.
         redis.ConnectionRestored += (_, _) =>
         {
+            Volatile.Write(ref restoredAt, clock.GetTimestamp());
             foreach (var worker in fleet.Workers.Keys)
             {
                 needSnapshot[worker] = true;
@@ -45,11 +48,21 @@ public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, 
                 }
 
                 await Refresh();
+                if (outage)
+                {
+                    outage = false;
+                    Log.RegistryBack(logger);
+                }
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
                 fleet.MarkStale();
-                Log.RegistryUnavailable(logger, e.Message);
+                // Logged once per outage, not at every heartbeat it lasts.
+                if (!outage)
+                {
+                    outage = true;
+                    Log.RegistryUnavailable(logger, e.Message);
+                }
             }
         }
         while (await timer.NextTickAsync(stopping));
@@ -97,6 +110,16 @@ public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, 
         }
 
         var joined = live.Keys.Except(fleet.Workers.Keys).ToList();
+        // A Redis that restarted empty holds no registration until each worker's next heartbeat: for one lease after a
+        // reconnect a worker missing from the registry keeps its place (and its index entries) instead of leaving.
+        if (clock.GetElapsedTime(Volatile.Read(ref restoredAt)) < FleetKeys.Lease)
+        {
+            foreach (var (id, entry) in fleet.Workers)
+            {
+                live.TryAdd(id, entry);
+            }
+        }
+
         fleet.Update(live);
         foreach (var id in joined.Concat(needSnapshot.Keys.Where(live.ContainsKey)).Distinct().ToList())
         {

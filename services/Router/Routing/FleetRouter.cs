@@ -53,15 +53,20 @@ public sealed class FleetRouter(IHttpForwarder forwarder, FleetView fleet, Promp
         var clock = Stopwatch.StartNew();
         var path = context.Request.Path;
         var generation = HttpMethods.IsPost(context.Request.Method) && (path == "/v1/completions" || path == "/v1/chat/completions");
-        var key = generation && policy == RoutingPolicy.KvAware
-            ? await prompts.ReadAsync(context.Request, path == "/v1/chat/completions", workers.Values.First().Model, context.RequestAborted)
-            : null;
+        // While Redis is unreachable the index cannot follow evictions or deaths: kv-aware routes by load on the last view.
+        var scored = generation && policy == RoutingPolicy.KvAware && fleet.Current;
+        var key = scored ? await prompts.ReadAsync(context.Request, path == "/v1/chat/completions", workers.Values.First().Model, context.RequestAborted) : null;
         var candidates = Candidates(workers.Values, key?.Model);
         // Blocks are hashed in the workers' block size; a match counts that many tokens per block.
         var blockSize = candidates[0].BlockSize;
         var cached = key is null ? null : fleet.Index.MatchedPrefixBlocks(PrefixBlockHasher.HashPrompt(new PrefixHashSeed(key.Model, key.CacheSalt), [.. key.TokenIds], blockSize))
             .ToDictionary(match => match.Key, match => match.Value * blockSize);
         var decision = chooser.Choose([.. candidates.Select(w => new WorkerCandidate(w.Id, inFlight.LoadOf(w)))], policy, key?.TokenIds.Count ?? 0, cached);
+        if (policy == RoutingPolicy.KvAware && !fleet.Current)
+        {
+            decision = decision with { Reason = "fleet-stale" };
+        }
+
         var routing = clock.Elapsed;
         metrics.Decided(decision, routing);
 
@@ -87,6 +92,7 @@ public sealed class FleetRouter(IHttpForwarder forwarder, FleetView fleet, Promp
             }
 
             Log.WorkerFailed(logger, worker.Id, error.ToString());
+            inFlight.Failed(worker.Id);
             var others = candidates.Where(w => !tried.Contains(w.Id)).Select(w => new WorkerCandidate(w.Id, inFlight.LoadOf(w))).ToList();
             if (others.Count == 0)
             {
@@ -102,11 +108,18 @@ public sealed class FleetRouter(IHttpForwarder forwarder, FleetView fleet, Promp
         }
     }
 
-    /// <summary>The workers serving the requested model; all of them when none does (the worker then answers the 404).</summary>
-    private static List<WorkerEntry> Candidates(IEnumerable<WorkerEntry> workers, string? model)
+    /// <summary>
+    /// The workers serving the requested model (all of them when none does: the worker then answers the 404), less
+    /// those that failed a request moments ago, unless no other is left. A worker killed outright stays registered
+    /// until its lease lapses, and for as long as Redis is unreachable; without this every request chosen for it in
+    /// that time would pay a failed attempt.
+    /// </summary>
+    private List<WorkerEntry> Candidates(IEnumerable<WorkerEntry> workers, string? model)
     {
         var all = workers.OrderBy(w => w.Id, StringComparer.Ordinal).ToList();
         var serving = all.Where(w => w.Model == model).ToList();
-        return serving.Count > 0 ? serving : all;
+        var candidates = serving.Count > 0 ? serving : all;
+        var healthy = candidates.Where(w => !inFlight.RecentlyFailed(w.Id)).ToList();
+        return healthy.Count > 0 ? healthy : candidates;
     }
 }

@@ -8,11 +8,13 @@ namespace LlmPlatform.Router.Routing;
 /// The requests this Router has in flight to each worker. A worker reports its load every heartbeat, so for up to one
 /// heartbeat after a request ends the report still counts it, and a conversation's next turn would be steered away
 /// from the worker holding its history. The Router's own count is exact for what it sent; the report is used only
-/// when it is newer than the Router's last completion there, since it also counts other Routers' requests.
+/// when it is newer than the Router's last completion there, since it also counts other Routers' requests. It also
+/// remembers which workers failed a request before answering, for one lease period.
 /// </summary>
-public sealed class InFlight
+public sealed class InFlight(TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, Counter> workers = new();
+    private readonly ConcurrentDictionary<string, long> failures = new();
 
     public IDisposable Start(string worker)
     {
@@ -20,6 +22,16 @@ public sealed class InFlight
         Interlocked.Increment(ref counter.Count);
         return new Finish(counter);
     }
+
+    /// <summary>Notes that <paramref name="worker"/> could not be reached or failed before its response started.</summary>
+    public void Failed(string worker) => failures[worker] = clock.GetTimestamp();
+
+    /// <summary>
+    /// Whether <paramref name="worker"/> failed within one lease: by then a dead worker has left the registry, and a
+    /// live one that only hiccupped is tried again.
+    /// </summary>
+    public bool RecentlyFailed(string worker) =>
+        failures.TryGetValue(worker, out var at) && clock.GetElapsedTime(at) < FleetKeys.Lease;
 
     /// <summary>The load to route on: the report, unless this Router has seen a request end there since it was written.</summary>
     public WorkerLoad LoadOf(WorkerEntry worker)

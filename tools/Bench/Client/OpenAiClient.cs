@@ -7,6 +7,9 @@ using LlmPlatform.Bench.Workloads;
 
 namespace LlmPlatform.Bench.Client;
 
+/// <summary>A turn's model and prompt as sent: chat messages or token ids.</summary>
+public sealed record SentPrompt(string Model, JsonNode Body);
+
 /// <summary>What one streamed request took: its timings, the server's usage counts, and the reply (for the history).</summary>
 public sealed record TurnOutcome(bool Success, string? Error, int PromptTokens, int OutputTokens, int CachedTokens, double Ttft, double E2eLatency,
     IReadOnlyList<double> InterTokenLatencies, string Reply, RoutingNote? Routing = null);
@@ -42,40 +45,43 @@ public sealed class OpenAiClient(HttpClient http, string endpoint, string model,
 {
     public string Endpoint => endpoint;
 
-    public async Task<TurnOutcome> SendAsync(Conversation conversation, IReadOnlyList<(string User, string Assistant)> history, string user, IReadOnlyList<int> userTokens,
-        string? system, int outputTokens, CancellationToken cancellation)
+    /// <summary>What a turn sends as its prompt: the chat messages with the history so far, or the prompt's token ids.</summary>
+    public SentPrompt PromptOf(Conversation conversation, IReadOnlyList<(string User, string Assistant)> history, string user, IReadOnlyList<int> userTokens, string? system)
+    {
+        var served = conversation.Model ?? model;
+        if (endpoint != "chat")
+        {
+            return new SentPrompt(served, new JsonArray([.. (conversation.SystemTokens ?? []).Concat(userTokens).Select(id => (JsonNode)id)]));
+        }
+
+        var messages = new JsonArray();
+        if (system is not null)
+        {
+            messages.Add(new JsonObject { ["role"] = "system", ["content"] = system });
+        }
+
+        foreach (var (previousUser, assistant) in history)
+        {
+            messages.Add(new JsonObject { ["role"] = "user", ["content"] = previousUser });
+            messages.Add(new JsonObject { ["role"] = "assistant", ["content"] = assistant });
+        }
+
+        messages.Add(new JsonObject { ["role"] = "user", ["content"] = user });
+        return new SentPrompt(served, messages);
+    }
+
+    public async Task<TurnOutcome> SendAsync(SentPrompt prompt, int outputTokens, CancellationToken cancellation)
     {
         var body = new JsonObject
         {
-            ["model"] = conversation.Model ?? model,
+            ["model"] = prompt.Model,
             ["max_tokens"] = outputTokens,
             ["ignore_eos"] = true,
             ["temperature"] = 0,
             ["stream"] = true,
             ["stream_options"] = new JsonObject { ["include_usage"] = true },
+            [endpoint == "chat" ? "messages" : "prompt"] = prompt.Body.DeepClone(),
         };
-        if (endpoint == "chat")
-        {
-            var messages = new JsonArray();
-            if (system is not null)
-            {
-                messages.Add(new JsonObject { ["role"] = "system", ["content"] = system });
-            }
-
-            foreach (var (previousUser, assistant) in history)
-            {
-                messages.Add(new JsonObject { ["role"] = "user", ["content"] = previousUser });
-                messages.Add(new JsonObject { ["role"] = "assistant", ["content"] = assistant });
-            }
-
-            messages.Add(new JsonObject { ["role"] = "user", ["content"] = user });
-            body["messages"] = messages;
-        }
-        else
-        {
-            body["prompt"] = new JsonArray([.. (conversation.SystemTokens ?? []).Concat(userTokens).Select(id => (JsonNode)id)]);
-        }
-
         foreach (var (name, value) in extraBody ?? [])
         {
             body[name] = value?.DeepClone();
@@ -164,6 +170,28 @@ public sealed class OpenAiClient(HttpClient http, string endpoint, string model,
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellation);
         return body.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToList();
+    }
+
+    /// <summary>
+    /// The token ids the server makes of <paramref name="prompt"/> (<c>/tokenize</c>, with the chat template for
+    /// messages, as vLLM's), or null if it cannot say.
+    /// </summary>
+    public async Task<IReadOnlyList<int>?> PromptIdsAsync(SentPrompt prompt, CancellationToken cancellation)
+    {
+        if (prompt.Body is not JsonArray { Count: > 0 } body || body[0] is not JsonObject)
+        {
+            return prompt.Body.AsArray().Select(id => id!.GetValue<int>()).ToList();
+        }
+
+        using var response = await http.PostAsJsonAsync("/tokenize", new JsonObject { ["model"] = prompt.Model, ["messages"] = body.DeepClone(), ["add_generation_prompt"] = true },
+            cancellation);
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        var tokens = (await response.Content.ReadFromJsonAsync<JsonElement>(cancellation)).GetProperty("tokens");
+        return tokens.EnumerateArray().Select(t => t.GetInt32()).ToList();
     }
 
     public async Task<string> DetokenizeAsync(IReadOnlyList<int> tokens, CancellationToken cancellation)

@@ -39,13 +39,14 @@ public static class MarkdownReport
         foreach (var result in results)
             markdown.Append("- ").Append(SettingsLine(result)).Append('\n');
 
-        markdown.Append("\n## Summary\n\nLatencies in milliseconds over the successful requests.\n\n");
+        markdown.Append("\n## Summary\n\nLatencies in milliseconds over the successful requests. Ideal hit %: what one server with an unbounded "
+            + "prefix cache would hit on the same requests.\n\n");
         SummaryTable(results).AppendTo(markdown);
 
         if (results.Any(r => r.RoutingMs.Count > 0))
         {
             markdown.Append("\n## Routing\n\nWhat our Router reported in X-Routing-Decision: the time to tokenize, hash and score (ms), and the cached "
-                + "tokens it predicted over those the workers reported.\n\n");
+                + "tokens it predicted over those the workers reported; the hit rate as a share of the ideal one.\n\n");
             RoutingTable(results).AppendTo(markdown);
         }
 
@@ -68,13 +69,15 @@ public static class MarkdownReport
 
     private static MarkdownTable RoutingTable(IReadOnlyList<BenchResult> results)
     {
-        var table = new MarkdownTable(["configuration", "routing ms mean", "routing ms median", "routing ms p90", "routing ms p99", "predicted / reported cached"]);
+        var table = new MarkdownTable(["configuration", "routing ms mean", "routing ms median", "routing ms p90", "routing ms p99", "predicted / reported cached",
+            "hit rate / ideal"]);
         foreach (var result in results)
         {
             var ms = result.RoutingMs;
             table.AddRow([MarkdownTable.Escape(result.Name), ms.Count == 0 ? Missing : Number(ms.Mean, "F3"), ms.Count == 0 ? Missing : Number(ms.Median, "F3"),
                 ms.Count == 0 ? Missing : Number(ms.P90, "F3"), ms.Count == 0 ? Missing : Number(ms.P99, "F3"),
-                result.PredictedOverReportedCached is { } ratio ? Number(ratio) : Missing]);
+                result.PredictedOverReportedCached is { } ratio ? Number(ratio) : Missing,
+                result.IdealPrefixCacheHitRate is > 0 and var ideal ? Number(result.PrefixCacheHitRate / ideal) : Missing]);
         }
 
         return table;
@@ -94,7 +97,7 @@ public static class MarkdownReport
         var headers = new List<string>
         {
             "configuration", "completed", "failed", "duration s", "request/s", "output tok/s", "total tok/s",
-            "goodput req/s", "prefix cache hit %",
+            "goodput req/s", "prefix cache hit %", "ideal hit %",
         };
         foreach (var (label, _) in Latencies)
             headers.AddRange([$"{label} mean", $"{label} median", $"{label} p90", $"{label} p99"]);
@@ -113,6 +116,7 @@ public static class MarkdownReport
                 Number(r.TotalTokenThroughput),
                 r.Goodput is { } goodput ? Number(goodput) : Missing,
                 Number(r.PrefixCacheHitRate * 100, "F1"),
+                r.IdealPrefixCacheHitRate is { } ideal ? Number(ideal * 100, "F1") : Missing,
             };
             foreach (var (_, select) in Latencies)
             {

@@ -25,6 +25,10 @@ public sealed record RequestRecord(
 
     /// <summary>When the last chunk arrived, seconds from the start of the run.</summary>
     public double FinishedAt => SentAt + E2eLatency;
+
+    /// <summary>What was sent, kept to measure the ideal cache hit rate after the run; not written to result.json.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public SentPrompt? Prompt { get; init; }
 }
 
 /// <summary>Mean, median, p90 and p99 of one metric over the successful requests, in seconds for latencies.</summary>
@@ -59,6 +63,9 @@ public sealed record BenchResult(
 
     /// <summary>Cached prompt tokens the Router predicted over those the workers reported, summed (null without our Router).</summary>
     public double? PredictedOverReportedCached { get; init; }
+
+    /// <summary>The hit rate one server with an unbounded cache would reach on these requests (IdealPrefixCache); null if the server cannot tokenize them.</summary>
+    public double? IdealPrefixCacheHitRate { get; init; }
 }
 
 /// <summary>The knobs of a run, recorded with its result so a number can be reproduced.</summary>

@@ -51,12 +51,32 @@ public static class BenchCommand
             var settings = new BenchSettings(baseUrl.ToString(), endpoint, model, options.Workload.Kind, options.Seed, options.RequestRate, options.Burstiness,
                 options.MaxConcurrency, options.NumPrompts, options.DurationSeconds, options.WarmupRequests, options.Goodput, options.Workload.Describe(),
                 configuration.Describe());
-            results.Add(Summaries.Result(configuration.Name, settings, requests, duration));
+            results.Add(Summaries.Result(configuration.Name, settings, requests, duration) with
+            {
+                IdealPrefixCacheHitRate = await IdealHitRateAsync(client, requests, options.BlockSize, cancellation),
+            });
             console.WriteLine();
         }
 
         var file = await WriteAsync(options, results, console, cancellation);
         return (results, file);
+    }
+
+    /// <summary>The ideal hit rate of the successful requests, from the server's own tokenization of what was sent; null if it cannot tokenize.</summary>
+    private static async Task<double?> IdealHitRateAsync(OpenAiClient client, IReadOnlyList<RequestRecord> requests, int blockSize, CancellationToken cancellation)
+    {
+        var prompts = new List<PromptAt>();
+        foreach (var request in requests.Where(r => r.Success && r.Prompt is not null))
+        {
+            if (await client.PromptIdsAsync(request.Prompt!, cancellation) is not { } ids)
+            {
+                return null;
+            }
+
+            prompts.Add(new PromptAt(request.Prompt!.Model, request.SentAt, request.SentAt + request.Ttft, ids));
+        }
+
+        return IdealPrefixCache.HitRate(prompts, blockSize);
     }
 
     private static async Task<LaunchedServer?> StartAsync(BenchOptions options, BenchConfiguration configuration, CancellationToken cancellation) => options.Start switch

@@ -46,4 +46,7 @@ public sealed record BenchOptions
     public string ResultDirectory { get; init; } = "bench-results";
 
     public bool Plots { get; init; } = true;
+
+    /// <summary>The servers' KV block size: the ideal prefix-cache hit rate counts whole blocks, as they cache.</summary>
+    public int BlockSize { get; init; } = 16;
 }

@@ -54,12 +54,12 @@ public sealed class BenchmarkRunner(OpenAiClient client, RunLimits limits, IProg
                     }
 
                     var sentAt = clock.Elapsed.TotalSeconds;
+                    var user = Text(turn.UserTokens);
+                    var prompt = client.PromptOf(conversation, history, user, turn.UserTokens, conversation.SystemTokens is { } system ? Text(system) : null);
                     TurnOutcome outcome;
                     try
                     {
-                        var user = Text(turn.UserTokens);
-                        outcome = await client.SendAsync(conversation, history, user, turn.UserTokens, conversation.SystemTokens is { } system ? Text(system) : null,
-                            turn.OutputTokens, cancellation);
+                        outcome = await client.SendAsync(prompt, turn.OutputTokens, cancellation);
                         history.Add((user, outcome.Reply));
                     }
                     finally
@@ -68,7 +68,7 @@ public sealed class BenchmarkRunner(OpenAiClient client, RunLimits limits, IProg
                     }
 
                     records.Add(new RequestRecord(Interlocked.Increment(ref nextIndex), conversation.Tag, sentAt, outcome.Success, outcome.Error, outcome.PromptTokens,
-                        outcome.OutputTokens, outcome.CachedTokens, outcome.Ttft, outcome.E2eLatency, outcome.InterTokenLatencies, outcome.Routing));
+                        outcome.OutputTokens, outcome.CachedTokens, outcome.Ttft, outcome.E2eLatency, outcome.InterTokenLatencies, outcome.Routing) { Prompt = prompt });
                     progress?.Report((records.Count, total));
                     if (!outcome.Success)
                     {
