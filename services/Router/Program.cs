@@ -16,6 +16,7 @@ if (fleet)
     builder.Services.AddHostedService<FleetWatcher>();
     builder.Services.AddOptions<RouterOptions>().BindConfiguration(RouterOptions.Section);
     builder.Services.AddSingleton<RouterMetrics>();
+    builder.Services.AddSingleton<PromptTokenCache>();
     builder.Services.AddSingleton<PromptTokens>();
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.AddSingleton<InFlight>();

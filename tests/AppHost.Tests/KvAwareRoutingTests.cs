@@ -51,6 +51,25 @@ public sealed class KvAwareRoutingTests(PlatformFixture platform)
 
         Assert.True(second.Cached >= 160, $"{second.Cached} of {second.Prompt} prompt tokens cached on the second turn ({first.Decision}, then {second.Decision}).");
         Assert.Contains("cache-hit", second.Decision);
+        // Scored on the first turn's ids, which the Router kept, without waiting on the Tokenizer service.
+        Assert.Contains("prompt=prefix", second.Decision);
+    }
+
+    [Fact]
+    public async Task The_routers_prompt_cache_answers_a_tenant_only_with_its_own_prompts()
+    {
+        using var router = platform.App.CreateHttpClient("router");
+        object[] messages = [new { role = "system", content = $"Tenant isolation probe {Guid.NewGuid():N}." }, new { role = "user", content = "Same words for both." }];
+
+        var first = await Complete(router, "/v1/chat/completions", new { messages, max_tokens = 1, cache_salt = "tenant-a" });
+        var again = await Complete(router, "/v1/chat/completions", new { messages, max_tokens = 1, cache_salt = "tenant-a" });
+        var other = await Complete(router, "/v1/chat/completions", new { messages, max_tokens = 1, cache_salt = "tenant-b" });
+
+        Assert.Contains("prompt=miss", first.Decision);
+        Assert.Contains("prompt=hit", again.Decision);
+        // Had it been answered from tenant-a's entry, its routing time would tell tenant-b what tenant-a sent.
+        Assert.Contains("prompt=miss", other.Decision);
+        Assert.Equal(first.Prompt, other.Prompt);
     }
 
     private static async Task<(int Prompt, int Cached, string Decision)> Complete(HttpClient router, string path, object request)

@@ -56,7 +56,10 @@ public sealed record ModelShape
     /// </summary>
     public static ModelShape Demo { get; } = new()
     {
-        Name = "demo-llama-29m",
+        // Context for the routing benchmarks' 4,000-token conversations. The name carries it because the model cache is
+        // keyed by name: a cached copy with another context must not be taken for this one.
+        Name = "demo-llama-29m-8k",
+        MaxPositionEmbeddings = 8192,
         HiddenSize = 384,
         IntermediateSize = 1024,
         Layers = 6,

@@ -78,7 +78,7 @@ public sealed class FleetRouter(IHttpForwarder forwarder, FleetView fleet, Promp
             // Which worker and why, for operators and for comparing predicted with reported cached tokens.
             context.Response.Headers[RouterOptions.RoutedToHeader] = worker.Id;
             context.Response.Headers[RouterOptions.DecisionHeader] = string.Create(CultureInfo.InvariantCulture,
-                $"{decision.Policy.Name()}; {decision.Reason}; predicted_cached_tokens={decision.PredictedCachedTokens}; routing_ms={routing.TotalMilliseconds:F3}");
+                $"{decision.Policy.Name()}; {decision.Reason}; predicted_cached_tokens={decision.PredictedCachedTokens}; routing_ms={routing.TotalMilliseconds:F3}{(key is null ? "" : $"; prompt={key.Lookup}")}");
             context.Request.Body.Position = 0;
             ForwarderError error;
             using (inFlight.Start(worker.Id))

@@ -14,7 +14,8 @@ public sealed class RouterOptions
 
     /// <summary>
     /// Response header: the policy, the reason, the cached tokens the choice predicted and the time the decision took
-    /// (tokenize, hash, score), e.g. <c>kv-aware; cache-hit; predicted_cached_tokens=512; routing_ms=0.412</c>.
+    /// (tokenize, hash, score), and for a scored prompt how its ids were found (hit, prefix, miss, or ids as given),
+    /// e.g. <c>kv-aware; cache-hit; predicted_cached_tokens=512; routing_ms=0.412; prompt=prefix</c>.
     /// </summary>
     public const string DecisionHeader = "X-Routing-Decision";
 
@@ -22,4 +23,7 @@ public sealed class RouterOptions
     public string Policy { get; set; } = "kv-aware";
 
     public KvAwareOptions KvAware { get; set; } = new();
+
+    /// <summary>Token ids of tokenized prompts kept for later requests, in tokens (4 bytes each): 4 M by default, 16 MB.</summary>
+    public long PromptCacheTokens { get; set; } = 4_000_000;
 }
