@@ -11,12 +11,18 @@ public sealed class RoutingNoteTests
     {
         using var response = new HttpResponseMessage(HttpStatusCode.OK);
         response.Headers.Add("X-Routed-To", "worker-1");
-        response.Headers.Add("X-Routing-Decision", "kv-aware; cache-hit; predicted_cached_tokens=512; routing_ms=0.412");
+        response.Headers.Add("X-Routing-Decision", "kv-aware; cache-hit; predicted_cached_tokens=512; routing_ms=0.412; prompt=prefix");
 
         var note = RoutingNote.From(response);
 
         Assert.NotNull(note);
-        Assert.Equal(("worker-1", 512, 0.412), (note.Worker, note.PredictedCachedTokens, note.RoutingMs));
+        Assert.Equal(("worker-1", 512, 0.412, "prefix"), (note.Worker, note.PredictedCachedTokens, note.RoutingMs, note.PromptLookup));
         Assert.Null(RoutingNote.From(new HttpResponseMessage(HttpStatusCode.OK)));
+    }
+
+    [Fact]
+    public void A_decision_without_a_scored_prompt_names_no_lookup()
+    {
+        Assert.Null(new RoutingNote("worker-0", "round-robin; round-robin; predicted_cached_tokens=0; routing_ms=0.050", 0, 0.05).PromptLookup);
     }
 }

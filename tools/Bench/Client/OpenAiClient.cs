@@ -20,6 +20,9 @@ public sealed record TurnOutcome(bool Success, string? Error, int PromptTokens, 
 /// </summary>
 public sealed record RoutingNote(string Worker, string Decision, int? PredictedCachedTokens, double? RoutingMs)
 {
+    /// <summary>How the Router found the prompt's ids (hit, prefix, miss, ids), when it says.</summary>
+    public string? PromptLookup => Decision.Split(';', StringSplitOptions.TrimEntries).FirstOrDefault(f => f.StartsWith("prompt=", StringComparison.Ordinal))?["prompt=".Length..];
+
     public static RoutingNote? From(HttpResponseMessage response)
     {
         if (!response.Headers.TryGetValues("X-Routed-To", out var workers) || !response.Headers.TryGetValues("X-Routing-Decision", out var decisions))

@@ -48,6 +48,12 @@ public static class MarkdownReport
             markdown.Append("\n## Routing\n\nWhat our Router reported in X-Routing-Decision: the time to tokenize, hash and score (ms), and the cached "
                 + "tokens it predicted over those the workers reported; the hit rate as a share of the ideal one.\n\n");
             RoutingTable(results).AppendTo(markdown);
+            if (results.Any(r => r.RoutingMsByPromptLookup.Count > 0))
+            {
+                markdown.Append("\nBy how the Router found the prompt's ids: hit (all of it known), prefix (a conversation's earlier turns known), "
+                    + "miss (tokenized on the request's path), ids (sent as token ids).\n\n");
+                RoutingByLookupTable(results).AppendTo(markdown);
+            }
         }
 
         if (results.Count > 1)
@@ -78,6 +84,20 @@ public static class MarkdownReport
                 ms.Count == 0 ? Missing : Number(ms.P90, "F3"), ms.Count == 0 ? Missing : Number(ms.P99, "F3"),
                 result.PredictedOverReportedCached is { } ratio ? Number(ratio) : Missing,
                 result.IdealPrefixCacheHitRate is > 0 and var ideal ? Number(result.PrefixCacheHitRate / ideal) : Missing]);
+        }
+
+        return table;
+    }
+
+    private static MarkdownTable RoutingByLookupTable(IReadOnlyList<BenchResult> results)
+    {
+        var table = new MarkdownTable(["configuration", "prompt ids", "requests", "routing ms median", "routing ms p90"]);
+        foreach (var result in results)
+        {
+            foreach (var (lookup, ms) in result.RoutingMsByPromptLookup)
+            {
+                table.AddRow([MarkdownTable.Escape(result.Name), lookup, ms.Count.ToString(CultureInfo.InvariantCulture), Number(ms.Median, "F3"), Number(ms.P90, "F3")]);
+            }
         }
 
         return table;

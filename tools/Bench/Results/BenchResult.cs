@@ -61,6 +61,9 @@ public sealed record BenchResult(
     /// <summary>Milliseconds our Router took to decide, over the requests it reported on (none with other servers).</summary>
     public MetricSummary RoutingMs { get; init; } = new(0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
 
+    /// <summary>The same, by how the Router found the prompt's ids (hit, prefix, miss, ids).</summary>
+    public IReadOnlyDictionary<string, MetricSummary> RoutingMsByPromptLookup { get; init; } = new Dictionary<string, MetricSummary>();
+
     /// <summary>Cached prompt tokens the Router predicted over those the workers reported, summed (null without our Router).</summary>
     public double? PredictedOverReportedCached { get; init; }
 

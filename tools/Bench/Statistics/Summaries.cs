@@ -60,6 +60,10 @@ public static class Summaries
             requests)
         {
             RoutingMs = Of(succeeded.Select(r => r.Routing?.RoutingMs).OfType<double>()),
+            RoutingMsByPromptLookup = succeeded.Where(r => r.Routing is { PromptLookup: not null, RoutingMs: not null })
+                .GroupBy(r => r.Routing!.PromptLookup!)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => Of(g.Select(r => r.Routing!.RoutingMs!.Value))),
             PredictedOverReportedCached = succeeded.Any(r => r.Routing?.PredictedCachedTokens is not null) && cached > 0
                 ? succeeded.Sum(r => r.Routing?.PredictedCachedTokens ?? 0) / (double)cached
                 : null,
