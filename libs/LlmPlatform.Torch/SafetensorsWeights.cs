@@ -4,7 +4,7 @@ using LlmPlatform.Models.Safetensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace LlmPlatform.Engine.Loading;
+namespace LlmPlatform.Torch;
 
 /// <summary>
 /// The tensors of a model directory, from model.safetensors or from the shards that model.safetensors.index.json

@@ -1,7 +1,7 @@
 using LlmPlatform.Engine.Attention;
 using LlmPlatform.Engine.Cpu;
-using LlmPlatform.Engine.Loading;
 using LlmPlatform.Models.HuggingFace;
+using LlmPlatform.Torch;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 

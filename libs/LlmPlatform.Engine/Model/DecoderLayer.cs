@@ -1,6 +1,6 @@
 using LlmPlatform.Engine.Attention;
 using LlmPlatform.Engine.Cpu;
-using LlmPlatform.Engine.Loading;
+using LlmPlatform.Torch;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
