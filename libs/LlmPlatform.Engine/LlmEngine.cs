@@ -28,6 +28,9 @@ public sealed class LlmEngine : IDisposable
     private readonly EngineMetrics? metrics;
     private long nextSequenceId;
 
+    /// <summary>The batch being run, so that a failure ends exactly its requests.</summary>
+    private ScheduledBatch? stepping;
+
     public LlmEngine(ModelRunner runner, Scheduler scheduler, HfTokenizer tokenizer, IEnumerable<int> eosTokenIds, EngineMetrics? metrics = null)
     {
         this.runner = runner;
@@ -45,7 +48,10 @@ public sealed class LlmEngine : IDisposable
     /// </summary>
     public event Action<IReadOnlyList<KvCacheEvent>>? KvCacheChanged;
 
-    /// <summary>Raised on the engine thread if a step fails; the engine then fails every request in flight.</summary>
+    /// <summary>
+    /// Raised on the engine thread if a step fails. The requests of that step fail with the error (their blocks freed);
+    /// the loop goes on serving the others, so one bad request cannot take the worker down.
+    /// </summary>
     public event Action<Exception>? StepFailed;
 
     /// <summary>Queues a request; its updates (one per choice and step, the last one with a finish reason) arrive on the channel.</summary>
@@ -61,41 +67,84 @@ public sealed class LlmEngine : IDisposable
 
     private void Loop()
     {
-        try
+        while (!stopping.IsCancellationRequested)
         {
-            while (!stopping.IsCancellationRequested)
+            try
             {
-                if (!scheduler.HasUnfinished)
-                {
-                    Apply(commands.Take(stopping.Token));
-                }
-
-                while (commands.TryTake(out var command))
-                {
-                    Apply(command);
-                }
-
-                if (scheduler.HasUnfinished)
-                {
-                    Step();
-                }
-
-                var events = scheduler.BlockManager.DrainEvents();
-                if (events.Count > 0)
-                {
-                    KvCacheChanged?.Invoke(events);
-                }
+                Turn();
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                StepFailed?.Invoke(e);
+                Fail(e);
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+    }
+
+    private void Turn()
+    {
+        if (!scheduler.HasUnfinished)
         {
+            Apply(commands.Take(stopping.Token));
         }
-        catch (Exception e)
+
+        while (commands.TryTake(out var command))
         {
-            StepFailed?.Invoke(e);
-            foreach (var state in choices.Values)
+            Apply(command);
+        }
+
+        if (scheduler.HasUnfinished)
+        {
+            Step();
+        }
+
+        PublishKvEvents();
+    }
+
+    private void PublishKvEvents()
+    {
+        var events = scheduler.BlockManager.DrainEvents();
+        if (events.Count > 0)
+        {
+            KvCacheChanged?.Invoke(events);
+        }
+    }
+
+    /// <summary>
+    /// Ends with <paramref name="error"/> every request the failed turn touched: those of the step's batch, or, when it
+    /// failed outside a step, every request in flight, since which one caused it is unknown.
+    /// </summary>
+    private void Fail(Exception error)
+    {
+        var failed = stepping is { } batch
+            ? batch.Sequences.Select(item => choices.GetValueOrDefault(item.Sequence.Id)?.RequestId).OfType<string>().Distinct().ToList()
+            : [.. requests.Keys];
+        stepping = null;
+        foreach (var requestId in failed)
+        {
+            FailRequest(requestId, error);
+        }
+
+        PublishKvEvents();
+    }
+
+    private void FailRequest(string requestId, Exception error)
+    {
+        if (!requests.Remove(requestId, out var ids))
+        {
+            return;
+        }
+
+        foreach (var id in ids)
+        {
+            scheduler.Abort(id);
+            if (choices.Remove(id, out var state))
             {
-                state.Writer.TryComplete(e);
+                state.Writer.TryComplete(error);
             }
         }
     }
@@ -104,7 +153,16 @@ public sealed class LlmEngine : IDisposable
     {
         if (command.Request is { } request)
         {
-            Add(request, command.Writer!, command.Timestamp);
+            try
+            {
+                Add(request, command.Writer!, command.Timestamp);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A request the scheduler refuses fails alone, with what it added undone.
+                FailRequest(request.RequestId, e);
+                command.Writer!.TryComplete(e);
+            }
         }
         else if (requests.Remove(command.AbortId!, out var ids))
         {
@@ -126,18 +184,17 @@ public sealed class LlmEngine : IDisposable
         }
 
         var ids = new List<long>();
+        requests[request.RequestId] = ids;
         var requestState = new RequestState(request.RequestId, writer, sequences.Count, arrival);
         for (var index = 0; index < sequences.Count; index++)
         {
             var sequence = sequences[index];
-            scheduler.Add(sequence);
             ids.Add(sequence.Id);
+            scheduler.Add(sequence);
             choices[sequence.Id] = new ChoiceState(requestState, index, sequence,
                 tokenizer.CreateIncrementalDecoder(request.Sampling.SkipSpecialTokens, request.PromptTokenIds),
                 new StopStringMatcher(request.Sampling.Stop, request.Sampling.IncludeStopStrInOutput));
         }
-
-        requests[request.RequestId] = ids;
     }
 
     private void Step()
@@ -157,6 +214,7 @@ public sealed class LlmEngine : IDisposable
             }
         }
 
+        stepping = batch;
         var sampled = runner.Run(batch);
         var finished = scheduler.Postprocess(batch, sampled.Select(s => s.Token).ToArray()).Select(s => s.Id).ToHashSet();
         var next = 0;
@@ -173,6 +231,8 @@ public sealed class LlmEngine : IDisposable
                 Emit(state, token, finished.Contains(item.Sequence.Id));
             }
         }
+
+        stepping = null;
     }
 
     private void Emit(ChoiceState state, SampledToken token, bool finishedByScheduler)

@@ -44,8 +44,8 @@ public sealed class EngineHost : IDisposable
         Engine = new LlmEngine(new ModelRunner(model, cache, eos, Vocabulary), Scheduler, served.Tokenizer, eos, metrics);
         Engine.StepFailed += error =>
         {
-            Failure = error;
-            Log.EngineFailed(logger, error);
+            LastStepFailure = error;
+            Log.StepFailed(logger, error);
         };
         Log.EngineReady(logger, DType.ToString(), Blocks, settings.BlockSize, MaxModelLen);
     }
@@ -66,8 +66,8 @@ public sealed class EngineHost : IDisposable
     /// <summary>Token ids the model embeds and the tokenizer decodes: the only ids a request may send or be sampled.</summary>
     public int Vocabulary { get; }
 
-    /// <summary>Why the engine loop stopped, if it did: the worker then reports unhealthy so the Router stops sending to it.</summary>
-    public Exception? Failure { get; private set; }
+    /// <summary>The last error a step failed with (its requests failed; the engine goes on): the worker reports degraded.</summary>
+    public Exception? LastStepFailure { get; private set; }
 
     /// <summary>auto: float32 weights compute in float32, anything else in bfloat16 (fast on CPUs with AVX-512 BF16, and on GPUs).</summary>
     private static torch.ScalarType ComputeType(string setting, string? weightsDtype) => setting switch

@@ -72,8 +72,8 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "Preparing the demo model: {Percent}%")]
     public static partial void PreparingDemoModel(ILogger logger, int percent);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "The engine loop failed; this worker serves no more requests")]
-    public static partial void EngineFailed(ILogger logger, Exception error);
+    [LoggerMessage(Level = LogLevel.Error, Message = "An engine step failed; its requests ended with the error, the others go on")]
+    public static partial void StepFailed(ILogger logger, Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Engine ready: {DType}, {Blocks} KV blocks of {BlockSize} tokens, max_model_len {MaxModelLen}")]
     public static partial void EngineReady(ILogger logger, string dtype, int blocks, int blockSize, int maxModelLen);

@@ -2,17 +2,15 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace LlmPlatform.GpuWorker;
 
-/// <summary>Ready once the model and engine are up, unhealthy if the engine loop died; reports what is served and the KV pool.</summary>
+/// <summary>
+/// Ready once the model and engine are up; degraded (still serving) after a step failed, with its error; reports what
+/// is served and the KV pool.
+/// </summary>
 internal sealed class ServedModelHealthCheck(ServedModel model, EngineHost engine) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (engine.Failure is { } failure)
-        {
-            return Task.FromResult(HealthCheckResult.Unhealthy($"The engine loop failed: {failure.Message}", failure));
-        }
-
-        return Task.FromResult(HealthCheckResult.Healthy($"Serving {model.Name}", new Dictionary<string, object>
+        var data = new Dictionary<string, object>
         {
             ["model"] = model.Name,
             ["architecture"] = model.Directory.Config.Architecture,
@@ -22,6 +20,9 @@ internal sealed class ServedModelHealthCheck(ServedModel model, EngineHost engin
             ["dtype"] = engine.DType.ToString(),
             ["kv_cache_blocks"] = engine.Blocks,
             ["kv_cache_usage"] = engine.Scheduler.BlockManager.Usage,
-        }));
+        };
+        return Task.FromResult(engine.LastStepFailure is { } failure
+            ? HealthCheckResult.Degraded($"Serving {model.Name}; a step failed last with: {failure.Message}", failure, data)
+            : HealthCheckResult.Healthy($"Serving {model.Name}", data));
     }
 }

@@ -177,6 +177,24 @@ public sealed class LlmEngineTests : IDisposable
         Assert.Equal(6, Tokens(first, 1).Length);
     }
 
+    [Fact]
+    public async Task A_request_whose_step_fails_ends_with_the_error_and_the_engine_serves_the_next()
+    {
+        var failures = new List<Exception>();
+        engine.StepFailed += failures.Add;
+        var sampling = new SamplingParams(temperature: 0, maxTokens: 4, ignoreEos: true);
+
+        // An id far past the embedding table (the API refuses these; the engine must survive one anyway).
+        var bad = engine.Submit(Request("bad", [1, 2, 50_000_000], sampling));
+        await Assert.ThrowsAnyAsync<Exception>(() => Collect(bad));
+        var prompt = tokenizer.Encode("The engine is still serving");
+        var good = await Collect(engine.Submit(Request("good", prompt, sampling))).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Single(failures);
+        Assert.Equal(GreedyReference.Decode(model, prompt, 4), good.SelectMany(o => o.TokenIds));
+        Assert.Equal(0, scheduler.BlockManager.NumUsedBlocks);
+    }
+
     private static GenerationRequest Request(string id, int[] prompt, SamplingParams sampling) => new(id, prompt, sampling, new PrefixHashSeed("llama-gqa", "tenant"));
 
     private static async Task<List<RequestOutput>> Collect(ChannelReader<RequestOutput> reader)
