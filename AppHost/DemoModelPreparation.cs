@@ -15,7 +15,13 @@ public static class DemoModelPreparation
             return Path.GetFullPath(settings.Model);
         }
 
-        var root = string.IsNullOrWhiteSpace(settings.ModelCacheDirectory) ? ModelCache.DefaultRoot() : Path.GetFullPath(settings.ModelCacheDirectory);
-        return ModelCache.EnsureRandomModel(root, ModelShape.Demo, ConsoleModelProgress.ForConsole());
+        return ModelCache.EnsureRandomModel(CacheRootFor(settings), ModelShape.Demo, ConsoleModelProgress.ForConsole());
     }
+
+    /// <summary>
+    /// The model cache every service shares: the Embeddings service prepares its default model there itself (it reads
+    /// the weights from a package the AppHost does not carry), so it is handed the same root.
+    /// </summary>
+    public static string CacheRootFor(PlatformSettings settings) =>
+        string.IsNullOrWhiteSpace(settings.ModelCacheDirectory) ? ModelCache.DefaultRoot() : Path.GetFullPath(settings.ModelCacheDirectory);
 }

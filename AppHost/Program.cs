@@ -16,7 +16,9 @@ var tokenizer = builder.AddGrpcPlatformService<Projects.Tokenizer>("tokenizer")
 
 var multimodal = builder.AddPlatformService<Projects.Multimodal>("multimodal");
 
-var embeddings = builder.AddPlatformService<Projects.Embeddings>("embeddings");
+// Serves all-MiniLM-L6-v2, prepared in the model cache on its first start; it listens once the model is loaded.
+var embeddings = builder.AddPlatformService<Projects.Embeddings>("embeddings")
+    .WithEnvironment("Embeddings__ModelCacheDirectory", DemoModelPreparation.CacheRootFor(settings));
 
 // The only endpoint meant for clients, on vLLM's port.
 var router = builder.AddProject<Projects.Router>("router", options => options.ExcludeLaunchProfile = true)

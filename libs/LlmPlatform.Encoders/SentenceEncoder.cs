@@ -9,7 +9,8 @@ namespace LlmPlatform.Encoders;
 /// <summary>
 /// A sentence-transformers model from a Hugging Face directory: a BERT-family encoder (config.json, safetensors),
 /// its WordPiece tokenizer (tokenizer.json) and its pooling (modules.json, 1_Pooling/config.json, Normalize).
-/// Embeds batches of token-id sequences; for one caller at a time (the service batches requests onto one thread).
+/// <see cref="Embed"/> is for one caller at a time (the service batches requests onto one thread);
+/// <see cref="Tokenize"/> and <see cref="Truncate"/> may run on any thread alongside it (the tokenizer is immutable).
 /// </summary>
 public sealed class SentenceEncoder : IDisposable
 {
@@ -46,7 +47,7 @@ public sealed class SentenceEncoder : IDisposable
             }
         }
 
-        TorchRuntime.Initialize("cpu");
+        TorchRuntime.Initialize("cpu", shortenOpenMpSpinWait: false);
         if (options?.Threads is > 0 and var threads)
         {
             set_num_threads(threads);

@@ -12,4 +12,6 @@ namespace LlmPlatform.OpenAi;
 [JsonSerializable(typeof(Completion))]
 [JsonSerializable(typeof(ChatCompletion))]
 [JsonSerializable(typeof(ChatCompletionChunk))]
+[JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ErrorResponse))]
 public sealed partial class OpenAiJsonContext : JsonSerializerContext;

@@ -56,3 +56,16 @@ public sealed record ChatLogprobs(IReadOnlyList<ChatTokenLogprob> Content);
 public sealed record ChatTokenLogprob(string Token, double Logprob, IReadOnlyList<int> Bytes, IReadOnlyList<ChatTopLogprob> TopLogprobs);
 
 public sealed record ChatTopLogprob(string Token, double Logprob, IReadOnlyList<int> Bytes);
+
+/// <summary><c>GET /v1/models</c> in OpenAI's list shape, with vLLM's extra fields (root, parent, max_model_len).</summary>
+public sealed record ModelList(IReadOnlyList<ModelCard> Data)
+{
+    [JsonPropertyOrder(-1)]
+    public string Object => "list";
+}
+
+public sealed record ModelCard(string Id, long Created, string OwnedBy, string Root, string? Parent, int MaxModelLen)
+{
+    [JsonPropertyOrder(-1)]
+    public string Object => "model";
+}

@@ -13,9 +13,19 @@ public sealed record TorchDeviceInfo(string Device, bool CudaAvailable, int Cuda
 public static class TorchRuntime
 {
     /// <summary>Resolves "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N".</summary>
-    public static TorchDeviceInfo Initialize(string requested)
+    /// <param name="requested">The device asked for.</param>
+    /// <param name="shortenOpenMpSpinWait">
+    /// Whether to shorten libgomp's spin (see ShortenOpenMpSpinWait): right for the LLM worker, whose own decode threads
+    /// run between libtorch calls; wrong for a process where libtorch is all the compute, like the sentence encoder,
+    /// whose many small ops would each wake sleeping threads.
+    /// </param>
+    public static TorchDeviceInfo Initialize(string requested, bool shortenOpenMpSpinWait = true)
     {
-        ShortenOpenMpSpinWait();
+        if (shortenOpenMpSpinWait)
+        {
+            ShortenOpenMpSpinWait();
+        }
+
         bool cudaAvailable;
         try
         {

@@ -1,30 +1,29 @@
-using LlmPlatform.Models.HuggingFace;
+using LlmPlatform.Embeddings.Batching;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 
 namespace LlmPlatform.Embeddings;
 
 /// <summary>
-/// Reports the configured encoder model. The directory is opened (and so checked) at startup; with none configured
-/// the service is degraded until the default model (all-MiniLM-L6-v2, prepared from its NuGet package) is built.
+/// Ready once the model is loaded (the service loads it before it listens), unhealthy if the batcher's loop died;
+/// reports what is served.
 /// </summary>
-internal sealed class EncoderModelHealthCheck(IOptions<EmbeddingsOptions> options) : IHealthCheck
+internal sealed class EncoderModelHealthCheck(ServedEncoder model, EmbeddingBatcher batcher) : IHealthCheck
 {
-    private readonly ModelDirectory? model = string.IsNullOrWhiteSpace(options.Value.Model) ? null : ModelDirectory.Open(options.Value.Model);
-
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (model is null)
+        if (batcher.Failure is { } failure)
         {
-            return Task.FromResult(HealthCheckResult.Degraded("No embedding model configured (--model)."));
+            return Task.FromResult(HealthCheckResult.Unhealthy($"The batcher's loop failed: {failure.Message}", failure));
         }
 
-        var name = string.IsNullOrWhiteSpace(options.Value.ServedModelName) ? model.DefaultServedName : options.Value.ServedModelName;
-        return Task.FromResult(HealthCheckResult.Healthy($"Configured {name}", new Dictionary<string, object>
+        return Task.FromResult(HealthCheckResult.Healthy($"Serving {model.Name}", new Dictionary<string, object>
         {
-            ["model"] = name,
-            ["architecture"] = model.Config.Architecture,
+            ["model"] = model.Name,
             ["path"] = model.Path,
+            ["dimensions"] = model.Dimensions,
+            ["max_length"] = model.MaxLength,
+            ["normalizes"] = model.Normalizes,
+            ["pooling"] = model.Pooling,
         }));
     }
 }

@@ -28,10 +28,13 @@ if (fleet)
 // Field names as the workers and OpenAI spell them.
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+builder.Services.AddSingleton<EmbeddingsForwarder>();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapFleetMetrics();
+// Embeddings go to the Embeddings service in both modes, never to a worker.
+app.MapEmbeddings();
 if (fleet)
 {
     // With Redis, requests go to the fleet the workers registered, chosen by the routing policy.

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -15,12 +14,10 @@ namespace LlmPlatform.AppHost.Tests;
 [Collection(PlatformCollection.Name)]
 public sealed class ApiReferenceTests(PlatformFixture platform)
 {
-    private static readonly string ApiDoc = Path.Combine(AppContext.BaseDirectory, "docs", "api.md");
-
     public static TheoryData<string, string, int, string, string> ErrorCases()
     {
         var cases = new TheoryData<string, string, int, string, string>();
-        foreach (var row in TableRows("## Errors"))
+        foreach (var row in ApiDoc.TableRows("## Errors"))
         {
             cases.Add(row[0], row[1].Trim('`'), int.Parse(row[2]), row[3], row[4]);
         }
@@ -36,7 +33,7 @@ public sealed class ApiReferenceTests(PlatformFixture platform)
         var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
         var accepted = options.GetTypeInfo(request).Properties.Select(p => p.Name).Order().ToList();
 
-        var documented = TableRows("## Request fields")
+        var documented = ApiDoc.TableRows("## Request fields")
             .Where(row => row[1].Split(", ").Contains(endpoint))
             .Select(row => row[0].Trim('`'))
             .Order()
@@ -53,22 +50,7 @@ public sealed class ApiReferenceTests(PlatformFixture platform)
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
 
         using var response = await router.PostAsync(endpoint == "chat" ? "/v1/chat/completions" : "/v1/completions", content);
-        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
 
-        Assert.Equal(status, (int)response.StatusCode);
-        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
-        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
-        Assert.Equal(param.Length == 0 ? null : param, error.GetProperty("param").GetString());
-        Assert.Equal(code.Length == 0 ? null : code, error.GetProperty("code").GetString());
+        await ApiDoc.AssertErrorAsDocumented(response, status, param, code);
     }
-
-    /// <summary>The cells of the markdown table under <paramref name="heading"/>, header and rule lines skipped.</summary>
-    private static IEnumerable<string[]> TableRows(string heading) =>
-        File.ReadLines(ApiDoc)
-            .SkipWhile(line => line != heading)
-            .Skip(1)
-            .SkipWhile(line => !line.StartsWith('|'))
-            .TakeWhile(line => line.StartsWith('|'))
-            .Skip(2)
-            .Select(line => line[1..^1].Split('|').Select(cell => cell.Trim()).ToArray());
 }

@@ -34,7 +34,10 @@ public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
     public const string Name = "platform";
 }
 
-/// <summary>Starts the real AppHost headless and waits until the Router routes to every worker.</summary>
+/// <summary>
+/// Starts the real AppHost headless and waits until the Router routes to every worker and the Embeddings service has
+/// loaded its model (the Router does not wait for it), so no test races a model load.
+/// </summary>
 public static class PlatformLauncher
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
@@ -50,6 +53,7 @@ public static class PlatformLauncher
         await app.StartAsync(cancellation.Token);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("router", cancellation.Token);
         await WaitUntilTheRouterSeesEveryWorker(app, workers, cancellation.Token);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync("embeddings", cancellation.Token);
         return app;
     }
 

@@ -17,10 +17,10 @@ internal static class ChatCompletionEndpoint
 {
     public static async Task<IResult> HandleAsync(HttpContext http, ServedModel model, EngineHost host, IOptions<WorkerOptions> options)
     {
-        var (request, error) = await JsonBody.ReadAsync(http.Request, OpenAiJsonContext.Default.ChatCompletionRequest);
+        var (request, problem) = await RequestBody.ReadAsync(http.Request.Body, OpenAiJsonContext.Default.ChatCompletionRequest, http.RequestAborted);
         if (request is null)
         {
-            return error!;
+            return OpenAiError.BadRequest(problem!);
         }
 
         var context = new GenerationContext(http, model, host);

@@ -18,10 +18,10 @@ internal static class CompletionEndpoint
 
     public static async Task<IResult> HandleAsync(HttpContext http, ServedModel model, EngineHost host)
     {
-        var (request, error) = await JsonBody.ReadAsync(http.Request, OpenAiJsonContext.Default.CompletionRequest);
+        var (request, problem) = await RequestBody.ReadAsync(http.Request.Body, OpenAiJsonContext.Default.CompletionRequest, http.RequestAborted);
         if (request is null)
         {
-            return error!;
+            return OpenAiError.BadRequest(problem!);
         }
 
         var context = new GenerationContext(http, model, host);

@@ -1,10 +1,11 @@
+using LlmPlatform.OpenAi;
 using Microsoft.Extensions.Options;
 
 namespace LlmPlatform.GpuWorker.Api;
 
 /// <summary>
 /// vLLM's <c>/tokenize</c> and <c>/detokenize</c>, with malformed JSON and template errors in OpenAI's error shape
-/// (<see cref="JsonBody"/>, <see cref="ChatPrompt"/>).
+/// (<see cref="RequestBody"/>, <see cref="ChatPrompt"/>).
 /// </summary>
 internal static class TokenizeEndpoints
 {
@@ -12,10 +13,10 @@ internal static class TokenizeEndpoints
     {
         app.MapPost("/tokenize", async (HttpRequest http, ServedModel model, EngineHost engine, IOptions<WorkerOptions> options) =>
         {
-            var (request, error) = await JsonBody.ReadAsync(http, WorkerJsonContext.Default.TokenizeRequest);
+            var (request, problem) = await RequestBody.ReadAsync(http.Body, WorkerJsonContext.Default.TokenizeRequest, http.HttpContext.RequestAborted);
             if (request is null)
             {
-                return error!;
+                return OpenAiError.BadRequest(problem!);
             }
 
             if (request.Model is { } name && name != model.Name)
@@ -53,10 +54,10 @@ internal static class TokenizeEndpoints
 
         app.MapPost("/detokenize", async (HttpRequest http, ServedModel model) =>
         {
-            var (request, error) = await JsonBody.ReadAsync(http, WorkerJsonContext.Default.DetokenizeRequest);
+            var (request, problem) = await RequestBody.ReadAsync(http.Body, WorkerJsonContext.Default.DetokenizeRequest, http.HttpContext.RequestAborted);
             if (request is null)
             {
-                return error!;
+                return OpenAiError.BadRequest(problem!);
             }
 
             if (request.Model is { } name && name != model.Name)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using LlmPlatform.PrefixHashing;
 using LlmPlatform.Router.Fleet;
 using LlmPlatform.Routing;
@@ -22,15 +21,7 @@ public sealed class FleetRouter(IHttpForwarder forwarder, FleetView fleet, Promp
         [ForwarderError.Request, ForwarderError.RequestTimedOut, ForwarderError.RequestBodyDestination, ForwarderError.ResponseHeaders];
 
     private readonly WorkerChooser chooser = new(options.Value.KvAware);
-    private readonly HttpMessageInvoker client = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-    });
+    private readonly HttpMessageInvoker client = new(ForwarderHandler.Create());
 
     public async Task ForwardAsync(HttpContext context)
     {
