@@ -14,14 +14,30 @@ namespace LlmPlatform.Encoders;
 /// </summary>
 public sealed class SentenceEncoder : IDisposable
 {
+    /// <summary>
+    /// Small batches of short inputs run libtorch's own ops (attention, LayerNorm, GELU) on one thread: they are too
+    /// small to share, and waking OpenMP's sleeping threads for each cost more than it saved (batch 1 of 32 tokens:
+    /// 0.65x of ONNX Runtime's throughput with two threads, 0.9-1.0x with one). The projections keep every core through
+    /// PackedLinear's own team. Long inputs, whose attention grows with the square of their length, and large batches
+    /// share libtorch's ops too. docs/benchmarks.md, "Embeddings".
+    /// </summary>
+    private const int ParallelTorchLength = 128;
+
+    /// <inheritdoc cref="ParallelTorchLength"/>
+    private const int ParallelTorchTokens = 4096;
+
     private readonly BertEncoder encoder;
     private readonly HfTokenizer tokenizer;
     private readonly SentencePooling pooling;
     private readonly int? separator;
+    private readonly int threads;
+    private int torchThreads;
 
-    private SentenceEncoder(string name, BertEncoder encoder, HfTokenizer tokenizer, SentencePooling pooling)
+    private SentenceEncoder(string name, BertEncoder encoder, HfTokenizer tokenizer, SentencePooling pooling, int threads)
     {
         Name = name;
+        this.threads = threads;
+        torchThreads = threads;
         this.encoder = encoder;
         this.tokenizer = tokenizer;
         this.pooling = pooling;
@@ -47,15 +63,12 @@ public sealed class SentenceEncoder : IDisposable
             }
         }
 
-        TorchRuntime.Initialize("cpu", shortenOpenMpSpinWait: false);
-        if (options?.Threads is > 0 and var threads)
-        {
-            set_num_threads(threads);
-        }
-
+        TorchRuntime.Initialize("cpu");
+        var threads = options?.Threads is > 0 and var configured ? configured : get_num_threads();
+        set_num_threads(threads);
         var config = BertConfig.Load(Path.Combine(path, ModelDirectory.ConfigFile));
-        return new SentenceEncoder(Path.GetFileName(path.TrimEnd(Path.DirectorySeparatorChar)), new BertEncoder(path, config), HfTokenizer.FromDirectory(path),
-            SentencePooling.Read(path));
+        return new SentenceEncoder(Path.GetFileName(path.TrimEnd(Path.DirectorySeparatorChar)), new BertEncoder(path, config, threads), HfTokenizer.FromDirectory(path),
+            SentencePooling.Read(path), threads);
     }
 
     /// <summary>The directory's name, the model id clients use by default.</summary>
@@ -128,6 +141,7 @@ public sealed class SentenceEncoder : IDisposable
             }
         }
 
+        UseTorchThreads(length >= ParallelTorchLength || batch * length >= ParallelTorchTokens ? threads : 1);
         var padded = inputs.Any(i => i.Length < length);
         var mask = tensor(real, [batch, length]);
         var hidden = encoder.Forward(tensor(ids, [batch, length]), padded ? mask.view(batch, 1, 1, length) : null);
@@ -139,6 +153,16 @@ public sealed class SentenceEncoder : IDisposable
 
         var values = pooled.contiguous().data<float>().ToArray();
         return [.. Enumerable.Range(0, batch).Select(row => values.AsSpan(row * Dimensions, Dimensions).ToArray())];
+    }
+
+    /// <summary>libtorch's intra-op thread count is process-wide; the encoder's thread is the only caller that sets it.</summary>
+    private void UseTorchThreads(int count)
+    {
+        if (count != torchThreads)
+        {
+            set_num_threads(count);
+            torchThreads = count;
+        }
     }
 
     private Tensor Pool(Tensor hidden, Tensor mask, IReadOnlyList<int[]> inputs) => pooling.Mode switch
@@ -155,6 +179,6 @@ public sealed class SentenceEncoder : IDisposable
 /// <summary>How an encoder runs.</summary>
 public sealed record SentenceEncoderOptions
 {
-    /// <summary>Torch intra-op threads; 0 leaves libtorch's default.</summary>
+    /// <summary>Threads for the projections and for libtorch's ops on large batches; 0: libtorch's default (the cores).</summary>
     public int Threads { get; init; }
 }

@@ -13,19 +13,10 @@ public sealed record TorchDeviceInfo(string Device, bool CudaAvailable, int Cuda
 public static class TorchRuntime
 {
     /// <summary>Resolves "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N".</summary>
-    /// <param name="requested">The device asked for.</param>
-    /// <param name="shortenOpenMpSpinWait">
-    /// Whether to shorten libgomp's spin (see ShortenOpenMpSpinWait): right for the LLM worker, whose own decode threads
-    /// run between libtorch calls; wrong for a process where libtorch is all the compute, like the sentence encoder,
-    /// whose many small ops would each wake sleeping threads.
-    /// </param>
-    public static TorchDeviceInfo Initialize(string requested, bool shortenOpenMpSpinWait = true)
+    public static TorchDeviceInfo Initialize(string requested)
     {
-        if (shortenOpenMpSpinWait)
-        {
-            ShortenOpenMpSpinWait();
-        }
-
+        ShortenOpenMpSpinWait();
+        KeepLargeAllocationsInTheHeap();
         bool cudaAvailable;
         try
         {
@@ -57,7 +48,9 @@ public static class TorchRuntime
     /// libtorch's OpenMP runtime (libgomp) keeps its threads spinning for 300,000 iterations after every parallel call,
     /// milliseconds on this class of machine, and on a 2-core host those spinning threads take the cores from the
     /// engine's CPU decode threads, which run right after libtorch's sampling calls (a batch-1 bf16 decode step went
-    /// from ~8 to ~13-18 ms). 2,000 iterations keep libtorch's own batched steps as fast (docs/benchmarks.md). libgomp
+    /// from ~8 to ~13-18 ms), and from the sentence encoder's PackedLinear threads between libtorch's attention and
+    /// LayerNorm calls (its linears took twice as long). 2,000 iterations keep libtorch's own batched steps as fast
+    /// (docs/benchmarks.md). libgomp
     /// reads the variable when it loads, so this must run before the first libtorch call; an operator's own
     /// GOMP_SPINCOUNT (or OMP_WAIT_POLICY) wins. .NET's Environment.SetEnvironmentVariable does not reach native
     /// getenv on Linux, hence libc's setenv.
@@ -69,6 +62,27 @@ public static class TorchRuntime
             _ = SetEnvironment("GOMP_SPINCOUNT", OpenMpSpinCount, overwrite: 0);
         }
     }
+
+    /// <summary>
+    /// glibc serves allocations over its mmap threshold (at most 32 MB) with fresh mmaps and unmaps them on free, so a
+    /// tensor of that size allocated every forward pass (a BERT batch of 8,192 tokens makes 38-50 MB activations; an
+    /// LLM prefill makes larger) page-faults all of its memory in again each time: that halved the encoder's
+    /// throughput at such batches. Raising the mmap and trim thresholds to 1 GB keeps those buffers in the heap for
+    /// reuse. mallopt may be called at any time, unlike the MALLOC_*_ environment variables, which glibc reads at
+    /// startup; an operator who set those keeps them.
+    /// </summary>
+    private static void KeepLargeAllocationsInTheHeap()
+    {
+        const int trimThreshold = -1, mmapThreshold = -3, oneGigabyte = 1 << 30;
+        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null && Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") is null)
+        {
+            _ = SetMallocOption(mmapThreshold, oneGigabyte);
+            _ = SetMallocOption(trimThreshold, oneGigabyte);
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "mallopt")]
+    private static extern int SetMallocOption(int option, int value);
 
     [DllImport("libc", EntryPoint = "setenv")]
     private static extern int SetEnvironment(string name, string value, int overwrite);

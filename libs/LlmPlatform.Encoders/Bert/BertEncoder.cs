@@ -14,7 +14,7 @@ internal sealed class BertEncoder : IDisposable
     private readonly Tensor wordEmbeddings, positionEmbeddings, tokenTypeEmbedding, embeddingNormWeight, embeddingNormBias;
     private readonly BertLayer[] layers;
 
-    public BertEncoder(string directory, BertConfig config)
+    public BertEncoder(string directory, BertConfig config, int threads)
     {
         Config = config;
         var weights = SafetensorsWeights.Open(directory);
@@ -31,7 +31,7 @@ internal sealed class BertEncoder : IDisposable
 
         embeddingNormWeight = Load("embeddings.LayerNorm.weight");
         embeddingNormBias = Load("embeddings.LayerNorm.bias");
-        layers = [.. Enumerable.Range(0, config.NumHiddenLayers).Select(i => new BertLayer(weights, $"{prefix}encoder.layer.{i}", config))];
+        layers = [.. Enumerable.Range(0, config.NumHiddenLayers).Select(i => new BertLayer(weights, $"{prefix}encoder.layer.{i}", config, threads))];
     }
 
     public BertConfig Config { get; }
