@@ -1,11 +1,15 @@
 using LlmPlatform.Router;
 using LlmPlatform.Router.Fleet;
 using LlmPlatform.Router.Routing;
+using OpenTelemetry.Metrics;
 using TokenizerClient = LlmPlatform.Contracts.Tokenizer.Tokenizer.TokenizerClient;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServerFlags(args);
 builder.AddServiceDefaults();
+// The Router's own metrics (routing decisions, latency, retries, the fleet view; and ASP.NET Core's, the runtime's) for
+// Prometheus at /metrics/router: OpenTelemetry's names, unlike the workers' vLLM-named families at /metrics.
+builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
 
 // The worker registry and the KV events live in Redis; the Router also proxies without it (static destinations).
 var fleet = !string.IsNullOrEmpty(builder.Configuration.GetConnectionString("redis"));
@@ -33,6 +37,7 @@ builder.Services.AddSingleton<EmbeddingsForwarder>();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapFleetMetrics();
+app.MapPrometheusScrapingEndpoint("/metrics/router");
 // Embeddings go to the Embeddings service in both modes, never to a worker.
 app.MapEmbeddings();
 if (fleet)

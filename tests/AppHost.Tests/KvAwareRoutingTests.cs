@@ -72,6 +72,19 @@ public sealed class KvAwareRoutingTests(PlatformFixture platform)
         Assert.Equal(first.Prompt, other.Prompt);
     }
 
+    [Fact]
+    public async Task The_routers_own_metrics_count_its_decisions_for_prometheus()
+    {
+        using var router = platform.App.CreateHttpClient("router");
+        await Complete(router, "/v1/completions", new { prompt = Enumerable.Range(0, 40).Select(i => 40_000 + i), max_tokens = 1 });
+
+        var text = await router.GetStringAsync("/metrics/router");
+
+        Assert.Matches(@"llm_router_decisions_total\{[^}]*policy=""kv-aware""[^}]*\} [1-9]", text);
+        Assert.Contains("llm_router_routing_duration_seconds_bucket{", text);
+        Assert.Matches(@"llm_router_workers(_ratio)?\{?[^\n]* 2", text);
+    }
+
     private static async Task<(int Prompt, int Cached, string Decision)> Complete(HttpClient router, string path, object request)
     {
         using var response = await router.PostAsJsonAsync(path, request);
