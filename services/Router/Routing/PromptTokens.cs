@@ -110,13 +110,15 @@ public sealed class PromptTokens(TokenizerClient tokenizer, PromptTokenCache cac
 
         var messages = ChatContent.WithTextJoined(sent);
         var generationPrompt = body["add_generation_prompt"] is not JsonValue add || !add.TryGetValue<bool>(out var value) || value;
-        var chat = new ChatToRender(model, body["tools"]?.ToJsonString() ?? "", body["chat_template_kwargs"]?.ToJsonString() ?? "", messages);
+        // Each message serialized once: for its key, and for the Tokenizer service (a prefix of the chat, or all of it).
+        var messageJson = messages.Select(m => m!.ToJsonString()).ToArray();
+        var chat = new ChatToRender(model, body["tools"]?.ToJsonString() ?? "", body["chat_template_kwargs"]?.ToJsonString() ?? "", messageJson);
         // Keys of the leading 1..n messages; the whole request's key also says whether the generation prompt follows.
-        var keys = new PromptCacheKey[messages.Count];
+        var keys = new PromptCacheKey[messageJson.Length];
         var parent = PromptCacheKey.Seed(model, salt, $"chat\n{chat.ToolsJson}\n{chat.KwargsJson}\n{body["chat_template"]?.ToJsonString()}");
-        for (var i = 0; i < messages.Count; i++)
+        for (var i = 0; i < messageJson.Length; i++)
         {
-            keys[i] = parent = PromptCacheKey.Chain(parent, messages[i]!.ToJsonString());
+            keys[i] = parent = PromptCacheKey.Chain(parent, messageJson[i]);
         }
 
         var whole = PromptCacheKey.Chain(keys[^1], generationPrompt ? "generation prompt" : "");
@@ -125,18 +127,18 @@ public sealed class PromptTokens(TokenizerClient tokenizer, PromptTokenCache cac
             return new FoundIds(known, "hit");
         }
 
-        for (var leading = messages.Count - 2; leading >= 0; leading--)
+        for (var leading = messageJson.Length - 2; leading >= 0; leading--)
         {
             if (cache.Get(keys[leading]) is { } prefix)
             {
-                InBackground(async () => Remember(await Render(chat, messages.Count, generationPrompt, CancellationToken.None), whole, keys[^1]));
+                InBackground(async () => Remember(await Render(chat, messageJson.Length, generationPrompt, CancellationToken.None), whole, keys[^1]));
                 return new FoundIds(prefix, "prefix");
             }
         }
 
-        var ids = await Render(chat, messages.Count, generationPrompt, cancellation);
+        var ids = await Render(chat, messageJson.Length, generationPrompt, cancellation);
         Remember(ids, whole, keys[^1]);
-        if (messages.Count > 1)
+        if (messageJson.Length > 1)
         {
             // The first message alone (a tenant's system prompt, typically) for other conversations that start with it.
             InBackground(async () => Remember(await Render(chat, 1, false, CancellationToken.None), keys[0]));
@@ -159,7 +161,7 @@ public sealed class PromptTokens(TokenizerClient tokenizer, PromptTokenCache cac
         var rendered = await tokenizer.RenderChatAsync(new RenderChatRequest
         {
             Model = chat.Model,
-            MessagesJson = count == chat.Messages.Count ? chat.Messages.ToJsonString() : new JsonArray([.. chat.Messages.Take(count).Select(m => m!.DeepClone())]).ToJsonString(),
+            MessagesJson = $"[{string.Join(',', chat.MessageJson.Take(count))}]",
             ToolsJson = chat.ToolsJson,
             TemplateKwargsJson = chat.KwargsJson,
             AddGenerationPrompt = generationPrompt,
@@ -181,7 +183,7 @@ public sealed class PromptTokens(TokenizerClient tokenizer, PromptTokenCache cac
         }
     });
 
-    private sealed record ChatToRender(string Model, string ToolsJson, string KwargsJson, JsonArray Messages);
+    private sealed record ChatToRender(string Model, string ToolsJson, string KwargsJson, IReadOnlyList<string> MessageJson);
 
     private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }
