@@ -9,8 +9,7 @@ namespace LlmPlatform.Encoders.Tests;
 public sealed class DefaultEmbeddingModelFixture : IDisposable
 {
     private readonly TempDirectory root = new();
-    private readonly Lazy<ModelProto> onnx = new(() => ModelProto.Parser.ParseFrom(
-        ManifestResourceFile.Read(DefaultEmbeddingModel.PackageAssemblyPath, DefaultEmbeddingModel.ModelResource)));
+    private readonly Lazy<ModelProto> onnx = new(() => ModelProto.Parser.ParseFrom(DefaultEmbeddingModel.ReadOnnxModel()));
 
     public DefaultEmbeddingModelFixture()
     {

@@ -1,11 +1,10 @@
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace LlmPlatform.Encoders.Tests;
 
 /// <summary>
 /// The TorchSharp encoder against an independent oracle: ONNX Runtime running all-MiniLM-L6-v2's original ONNX graph
-/// from the package, pooled (mean over real tokens) and normalized here as sentence-transformers does. Every input is
+/// from the package, pooled and normalized as sentence-transformers does (<see cref="OnnxRuntimeOracle"/>). Every input is
 /// compared alone and inside one padded batch of mixed lengths, so padding cannot leak into a result unnoticed.
 /// </summary>
 [Collection(DefaultEmbeddingModelCollection.Name)]
@@ -38,7 +37,7 @@ public sealed class OnnxRuntimeEquivalenceTests(DefaultEmbeddingModelFixture mod
         var batched = encoder.Embed(inputs);
         for (var i = 0; i < inputs.Count; i++)
         {
-            var expected = OracleEmbedding(oracle, inputs[i]);
+            var expected = OnnxRuntimeOracle.Embed(oracle, [inputs[i]])[0];
             var alone = encoder.Embed([inputs[i]])[0];
             Assert.True(CosineDistance(expected, alone) <= Tolerance, $"Input {i} alone: cosine distance {CosineDistance(expected, alone):E2}.");
             Assert.True(CosineDistance(expected, batched[i]) <= Tolerance, $"Input {i} in the batch: cosine distance {CosineDistance(expected, batched[i]):E2}.");
@@ -71,38 +70,6 @@ public sealed class OnnxRuntimeEquivalenceTests(DefaultEmbeddingModelFixture mod
     {
         var text = string.Join(' ', Enumerable.Range(0, encoder.MaxLength).Select(i => $"word{i}"));
         return encoder.Truncate(encoder.Tokenize(text), encoder.MaxLength);
-    }
-
-    private static float[] OracleEmbedding(InferenceSession session, int[] ids)
-    {
-        var shape = new[] { 1, ids.Length };
-        var feeds = new List<NamedOnnxValue>();
-        foreach (var name in session.InputMetadata.Keys)
-        {
-            var values = name switch
-            {
-                "input_ids" => ids.Select(id => (long)id).ToArray(),
-                "attention_mask" => ids.Select(_ => 1L).ToArray(),
-                "token_type_ids" => new long[ids.Length],
-                _ => throw new InvalidOperationException($"Unexpected ONNX input '{name}'."),
-            };
-            feeds.Add(NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(values, shape)));
-        }
-
-        using var results = session.Run(feeds);
-        var states = results.First().AsTensor<float>();
-        var hidden = (int)states.Dimensions[2];
-        var mean = new double[hidden];
-        for (var t = 0; t < ids.Length; t++)
-        {
-            for (var h = 0; h < hidden; h++)
-            {
-                mean[h] += states[0, t, h] / ids.Length;
-            }
-        }
-
-        var norm = Math.Sqrt(mean.Sum(v => v * v));
-        return [.. mean.Select(v => (float)(v / norm))];
     }
 
     private static double Cosine(float[] a, float[] b)

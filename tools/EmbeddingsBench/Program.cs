@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using LlmPlatform.Encoders;
+using LlmPlatform.Encoders.Tests;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 // Inputs per second at batch 1, 8 and 32 for 32- and 256-token inputs: our encoder (TorchSharp) and ONNX Runtime
 // running the original ONNX graph, both with the same intra-op threads, both pooling (mean) and normalizing, on the
@@ -41,7 +41,7 @@ else
 {
     var sessionOptions = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
     var session = new InferenceSession(DefaultEmbeddingModel.ReadOnnxModel(), sessionOptions);
-    embed = inputs => OnnxEmbed(session, inputs);
+    embed = inputs => OnnxRuntimeOracle.Embed(session, inputs);
 }
 
 var random = new Random(7);
@@ -94,48 +94,6 @@ double InputsPerSecond(int batch, Action embed)
     }
 
     return calls * batch / clock.Elapsed.TotalSeconds;
-}
-
-static float[][] OnnxEmbed(InferenceSession session, IReadOnlyList<int[]> inputs)
-{
-    var (batch, length) = (inputs.Count, inputs.Max(i => i.Length));
-    var ids = new long[batch * length];
-    var mask = new long[batch * length];
-    for (var row = 0; row < batch; row++)
-    {
-        for (var column = 0; column < inputs[row].Length; column++)
-        {
-            ids[row * length + column] = inputs[row][column];
-            mask[row * length + column] = 1;
-        }
-    }
-
-    int[] shape = [batch, length];
-    using var results = session.Run(
-    [
-        NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(ids, shape)),
-        NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor<long>(mask, shape)),
-        NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>(new long[batch * length], shape)),
-    ]);
-    var states = results.First().AsTensor<float>();
-    var hidden = (int)states.Dimensions[2];
-    var embeddings = new float[batch][];
-    for (var row = 0; row < batch; row++)
-    {
-        var sum = new float[hidden];
-        for (var t = 0; t < inputs[row].Length; t++)
-        {
-            for (var h = 0; h < hidden; h++)
-            {
-                sum[h] += states[row, t, h];
-            }
-        }
-
-        var norm = MathF.Sqrt(sum.Sum(v => v * v));
-        embeddings[row] = [.. sum.Select(v => v / norm)];
-    }
-
-    return embeddings;
 }
 
 string? Option(string name)
