@@ -61,7 +61,9 @@ public sealed class EmbeddingBatcherTests : IAsyncLifetime
     public async Task A_request_with_more_inputs_than_a_batch_holds_spans_several_batches()
     {
         var model = new FakeEncoder();
-        var batcher = Start(model, maxInputs: 2);
+        // A window that outlasts a preempted request thread between its inputs (with 2 ms, a loaded machine can split
+        // the first batch); full batches still go at once, only the last one waits it out.
+        var batcher = Start(model, maxInputs: 2, windowMilliseconds: 500);
         int[][] inputs = [.. Enumerable.Range(1, 5).Select(tag => Ids(4, tag))];
 
         var vectors = await batcher.EmbedAsync(inputs, default, default);
@@ -74,18 +76,21 @@ public sealed class EmbeddingBatcherTests : IAsyncLifetime
     public async Task A_full_batch_runs_without_waiting_for_the_window()
     {
         var model = new FakeEncoder();
-        var batcher = Start(model, maxInputs: 2, windowMilliseconds: 1000);
+        // Long window, so that scheduling delays on a loaded machine cannot be mistaken for waiting it out.
+        var batcher = Start(model, maxInputs: 2, windowMilliseconds: 10_000);
 
         var vectors = batcher.EmbedAsync([Ids(3), Ids(3)], default, default);
 
-        Assert.Same(vectors, await Task.WhenAny(vectors, Task.Delay(TimeSpan.FromMilliseconds(900))));
+        Assert.Same(vectors, await Task.WhenAny(vectors, Task.Delay(TimeSpan.FromMilliseconds(9_000))));
     }
 
     [Fact]
     public async Task An_idle_batcher_waits_the_window_for_more_requests()
     {
         var model = new FakeEncoder();
-        var batcher = Start(model, windowMilliseconds: 1000);
+        // A window far longer than the gap between the two requests: on a loaded CI machine the 100 ms delay has been
+        // seen to stretch past a 1 s window.
+        var batcher = Start(model, windowMilliseconds: 5000);
 
         var first = batcher.EmbedAsync([Ids(3)], default, default);
         await Task.Delay(100);
