@@ -44,12 +44,12 @@ public sealed class ModelRunner(CausalLanguageModel model, PagedKvCache cache, I
             for (var i = 0; i < scheduled.NumNewTokens; i++, row++)
             {
                 var position = scheduled.StartPosition + i;
-                ids[row] = newTokens[i];
+                ids[row] = CheckedId(newTokens[i]);
                 positions[row] = position;
                 slots[row] = (long)sequence.BlockTable[position / cache.BlockSize] * cache.BlockSize + position % cache.BlockSize;
             }
 
-            var blockTable = tensor(sequence.BlockTable.Select(b => (long)b).ToArray());
+            var blockTable = sequence.BlockTable.Select(b => (long)b).ToArray();
             slices.Add(new SequenceSlice(start, scheduled.NumNewTokens, scheduled.StartPosition + scheduled.NumNewTokens, blockTable));
             if (scheduled.SamplesToken)
             {
@@ -58,8 +58,9 @@ public sealed class ModelRunner(CausalLanguageModel model, PagedKvCache cache, I
             }
         }
 
-        using var step = new AttentionBatch(tensor(slots), slices);
-        var logits = model.Forward(tensor(ids), tensor(positions), step, cache, tensor(logitRows.ToArray()));
+        var device = model.Device;
+        using var step = new AttentionBatch(slots, slices, device);
+        var logits = model.Forward(tensor(ids, device: device), tensor(positions, device: device), step, cache, tensor(logitRows.ToArray(), device: device));
         if (vocabulary is { } sampleable && sampleable < logits.shape[1])
         {
             logits = logits.narrow(1, 0, sampleable);
@@ -67,6 +68,14 @@ public sealed class ModelRunner(CausalLanguageModel model, PagedKvCache cache, I
 
         return rows.Count == 0 ? [] : Sampler.Sample(logits, rows);
     }
+
+    /// <summary>
+    /// Refuses an id outside the embedding table here, on the host, so that the step fails as an exception: on CUDA the
+    /// embedding lookup would hit a device-side assert instead, which leaves the process's CUDA context unusable for
+    /// every later request.
+    /// </summary>
+    private int CheckedId(int id) =>
+        (uint)id < (uint)model.Spec.VocabSize ? id : throw new ArgumentOutOfRangeException(nameof(id), id, $"Token id {id} is outside the model's vocabulary of {model.Spec.VocabSize}.");
 
     private SamplingRow SamplingRowFor(Sequence sequence)
     {

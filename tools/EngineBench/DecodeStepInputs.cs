@@ -20,11 +20,13 @@ internal sealed class DecodeStepInputs : IDisposable
         Context = context;
         BlocksPerSequence = (context + blockSize - 1) / blockSize;
         Cache = bench.NewCache(batch * BlocksPerSequence, blockSize);
-        Tables = Enumerable.Range(0, batch).Select(b => tensor(Enumerable.Range(b * BlocksPerSequence, BlocksPerSequence).Select(i => (long)i).ToArray())).ToArray();
+        var tables = Enumerable.Range(0, batch).Select(b => Enumerable.Range(b * BlocksPerSequence, BlocksPerSequence).Select(i => (long)i).ToArray()).ToArray();
+        Tables = tables.Select(t => tensor(t)).ToArray();
         AllBlocks = tensor(Enumerable.Range(0, batch * BlocksPerSequence).Select(i => (long)i).ToArray());
         var position = context - 1;
-        Slots = tensor(Enumerable.Range(0, batch).Select(b => (long)(b * BlocksPerSequence + position / blockSize) * blockSize + position % blockSize).ToArray());
-        Attention = new AttentionBatch(Slots, Enumerable.Range(0, batch).Select(b => new SequenceSlice(b, 1, context, Tables[b])).ToList());
+        var slots = Enumerable.Range(0, batch).Select(b => (long)(b * BlocksPerSequence + position / blockSize) * blockSize + position % blockSize).ToArray();
+        Attention = new AttentionBatch(slots, Enumerable.Range(0, batch).Select(b => new SequenceSlice(b, 1, context, tables[b])).ToList(), CPU);
+        Slots = Attention.SlotMapping;
         Ids = randint(0, spec.VocabSize, [batch], ScalarType.Int64);
         Positions = full([batch], position, ScalarType.Int64);
         LogitRows = arange(batch, ScalarType.Int64);

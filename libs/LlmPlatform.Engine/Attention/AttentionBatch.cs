@@ -5,22 +5,27 @@ namespace LlmPlatform.Engine.Attention;
 /// <summary>
 /// One sequence's part of a step: its new tokens are rows [QueryStart, QueryStart + QueryLength) of the step's
 /// flattened input; its context (cached tokens plus the new ones) is ContextLength tokens long and lives in the
-/// blocks of its block table, in order.
+/// blocks of its block table, in order. Plain arrays, so that a step is described once, on the host, whatever device
+/// computes it.
 /// </summary>
-public sealed record SequenceSlice(int QueryStart, int QueryLength, int ContextLength, Tensor BlockTable);
+public sealed record SequenceSlice(int QueryStart, int QueryLength, int ContextLength, long[] BlockTable);
+
+/// <summary>A sequence with several new tokens (a prefill chunk), and its block table on the compute device.</summary>
+public sealed record PrefillSlice(SequenceSlice Sequence, Tensor BlockTable);
 
 /// <summary>
 /// The attention metadata of one forward step over several sequences (prefill chunks and decodes together):
-/// where each new token's K/V goes in the paged cache, and each sequence's slice.
+/// where each new token's K/V goes in the paged cache, and each sequence's slice. Its tensors are made on the device
+/// the model computes on.
 /// </summary>
 public sealed class AttentionBatch : IDisposable
 {
-    public AttentionBatch(Tensor slotMapping, IReadOnlyList<SequenceSlice> sequences)
+    public AttentionBatch(long[] slotMapping, IReadOnlyList<SequenceSlice> sequences, Device device)
     {
-        SlotMapping = slotMapping;
+        SlotMapping = tensor(slotMapping, device: device);
         Sequences = sequences;
-        Decodes = DecodeGroup.From(sequences);
-        Prefills = sequences.Where(s => s.QueryLength > 1).ToList();
+        Decodes = DecodeGroup.From(sequences, device);
+        Prefills = sequences.Where(s => s.QueryLength > 1).Select(s => new PrefillSlice(s, tensor(s.BlockTable, device: device))).ToList();
     }
 
     /// <summary>For every new token, its slot in the cache: block id × block size + offset in the block (int64).</summary>
@@ -29,7 +34,7 @@ public sealed class AttentionBatch : IDisposable
     public IReadOnlyList<SequenceSlice> Sequences { get; }
 
     /// <summary>The sequences with several new tokens (prefill chunks), attended one by one.</summary>
-    public IReadOnlyList<SequenceSlice> Prefills { get; }
+    public IReadOnlyList<PrefillSlice> Prefills { get; }
 
     /// <summary>The sequences with one new token each, attended together in one call per layer; null when none.</summary>
     public DecodeGroup? Decodes { get; }
@@ -38,9 +43,9 @@ public sealed class AttentionBatch : IDisposable
     {
         SlotMapping.Dispose();
         Decodes?.Dispose();
-        foreach (var sequence in Sequences)
+        foreach (var prefill in Prefills)
         {
-            sequence.BlockTable.Dispose();
+            prefill.BlockTable.Dispose();
         }
     }
 }
@@ -85,9 +90,10 @@ public sealed class DecodeGroup : IDisposable
     /// [decodes, 1, 1, MaxBlocks × blockSize]: true where the position holds the sequence's context. Built by the first
     /// layer and kept (outside that layer's dispose scope) for the others; disposed with the group.
     /// </summary>
-    public Tensor Mask(int blockSize) => mask ??= (arange(MaxBlocks * blockSize, ScalarType.Int64).view(1, 1, 1, -1) < contextLengths).DetachFromDisposeScope();
+    public Tensor Mask(int blockSize) =>
+        mask ??= (arange(MaxBlocks * blockSize, ScalarType.Int64, contextLengths.device).view(1, 1, 1, -1) < contextLengths).DetachFromDisposeScope();
 
-    public static DecodeGroup? From(IReadOnlyList<SequenceSlice> sequences)
+    public static DecodeGroup? From(IReadOnlyList<SequenceSlice> sequences, Device device)
     {
         var decodes = sequences.Where(s => s.QueryLength == 1).ToList();
         if (decodes.Count == 0)
@@ -95,7 +101,7 @@ public sealed class DecodeGroup : IDisposable
             return null;
         }
 
-        var tables = decodes.Select(d => d.BlockTable.data<long>().ToArray()).ToList();
+        var tables = decodes.Select(d => d.BlockTable).ToList();
         var lengths = decodes.Select(d => d.ContextLength).ToArray();
         var maxBlocks = tables.Max(t => t.Length);
         var flat = new long[decodes.Count * maxBlocks];
@@ -105,10 +111,10 @@ public sealed class DecodeGroup : IDisposable
         }
 
         return new DecodeGroup(
-            tensor(decodes.Select(d => (long)d.QueryStart).ToArray()),
-            tensor(flat),
+            tensor(decodes.Select(d => (long)d.QueryStart).ToArray(), device: device),
+            tensor(flat, device: device),
             maxBlocks,
-            tensor(lengths.Select(l => (long)l).ToArray()).view(-1, 1, 1, 1),
+            tensor(lengths.Select(l => (long)l).ToArray(), device: device).view(-1, 1, 1, 1),
             tables,
             lengths);
     }

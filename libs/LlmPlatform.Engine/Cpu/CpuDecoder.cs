@@ -90,7 +90,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
         for (var b = 0; b < rows; b++)
         {
             var sequence = batch.Sequences[b];
-            steps[b] = new DecodeRow(slots[b], sequence.ContextLength, sequence.BlockTable.data<long>().ToArray());
+            steps[b] = new DecodeRow(slots[b], sequence.ContextLength, sequence.BlockTable);
             PrepareRow(b, ids[b], positionValues[b]);
         }
 

@@ -96,9 +96,10 @@ public sealed class DecoderLayer : IDisposable
             merged.index_copy_(0, group.Rows, DecodeAttention(q.index_select(0, group.Rows), group, cache, cpu));
         }
 
-        foreach (var sequence in batch.Prefills)
+        foreach (var prefill in batch.Prefills)
         {
-            merged.narrow(0, sequence.QueryStart, sequence.QueryLength).copy_(SequenceAttention(q.narrow(0, sequence.QueryStart, sequence.QueryLength), sequence, cache));
+            var sequence = prefill.Sequence;
+            merged.narrow(0, sequence.QueryStart, sequence.QueryLength).copy_(SequenceAttention(q.narrow(0, sequence.QueryStart, sequence.QueryLength), prefill, cache));
         }
 
         return linear(merged, oWeight);
@@ -129,11 +130,12 @@ public sealed class DecoderLayer : IDisposable
     /// repeated per query head; new queries sit at the end of the context, so the causal mask is offset by the
     /// number of earlier tokens.
     /// </summary>
-    private Tensor SequenceAttention(Tensor q, SequenceSlice sequence, PagedKvCache cache)
+    private Tensor SequenceAttention(Tensor q, PrefillSlice prefill, PagedKvCache cache)
     {
+        var sequence = prefill.Sequence;
         var queries = sequence.QueryLength;
         var group = spec.Heads / spec.KeyValueHeads;
-        var (key, value) = cache.Read(index, sequence.BlockTable, sequence.ContextLength);
+        var (key, value) = cache.Read(index, prefill.BlockTable, sequence.ContextLength);
         var grouped = q.view(queries, spec.KeyValueHeads, group, spec.HeadDim).permute(1, 2, 0, 3).reshape(spec.KeyValueHeads, group * queries, spec.HeadDim);
         Tensor? mask = null;
         if (queries > 1)

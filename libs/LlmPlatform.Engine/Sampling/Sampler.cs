@@ -14,7 +14,9 @@ public static class Sampler
     {
         using var scope = NewDisposeScope();
         var vocab = (int)logits.shape[1];
-        var processed = ApplyPenaltiesAndBias(logits.to(ScalarType.Float32).clone(), rows, vocab);
+        // On the host: the draw and the log-probabilities are read per row in C#, and on a GPU each such read would be
+        // its own transfer and synchronization, where one copy of the step's logits is a single transfer.
+        var processed = ApplyPenaltiesAndBias(logits.to(ScalarType.Float32, CPU, copy: true), rows, vocab);
         var logprobs = processed.log_softmax(-1);
         // A batch of greedy rows needs no distribution to draw from: skip the filters and their softmax.
         var probabilities = rows.All(r => r.IsGreedy) ? null : Filter(processed, rows).softmax(-1);
