@@ -71,10 +71,10 @@ public sealed class CpuDecoderTests
     [Fact]
     public void Steps_with_a_prefill_or_more_than_max_batch_decodes_go_to_libtorch()
     {
-        using var one = StepInputs.Build(BlockSize, new SequenceStep([0], 3, [1])).Batch;
-        using var mixed = StepInputs.Build(BlockSize, new SequenceStep([0], 3, [1]), new SequenceStep([1], 0, [1, 2])).Batch;
-        using var full = StepInputs.Build(BlockSize, Enumerable.Range(0, CpuDecoder.MaxBatch).Select(i => new SequenceStep([i], 3, [1])).ToArray()).Batch;
-        using var over = StepInputs.Build(BlockSize, Enumerable.Range(0, CpuDecoder.MaxBatch + 1).Select(i => new SequenceStep([i], 3, [1])).ToArray()).Batch;
+        using var one = StepInputs.Build(BlockSize, CPU, new SequenceStep([0], 3, [1])).Batch;
+        using var mixed = StepInputs.Build(BlockSize, CPU, new SequenceStep([0], 3, [1]), new SequenceStep([1], 0, [1, 2])).Batch;
+        using var full = StepInputs.Build(BlockSize, CPU, Enumerable.Range(0, CpuDecoder.MaxBatch).Select(i => new SequenceStep([i], 3, [1])).ToArray()).Batch;
+        using var over = StepInputs.Build(BlockSize, CPU, Enumerable.Range(0, CpuDecoder.MaxBatch + 1).Select(i => new SequenceStep([i], 3, [1])).ToArray()).Batch;
 
         Assert.True(CpuDecoder.Takes(one));
         Assert.False(CpuDecoder.Takes(mixed));
@@ -118,7 +118,7 @@ public sealed class CpuDecoderTests
     /// <summary>One step; the logits of each sequence's last token.</summary>
     private static List<float[]> Run(CausalLanguageModel model, PagedKvCache cache, params SequenceStep[] steps)
     {
-        var (ids, positions, batch, last) = StepInputs.Build(BlockSize, steps);
+        var (ids, positions, batch, last) = StepInputs.Build(BlockSize, model.Device, steps);
         using (batch)
         using (var logits = model.Forward(ids, positions, batch, cache, last))
         {

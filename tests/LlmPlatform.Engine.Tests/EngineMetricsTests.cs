@@ -18,8 +18,8 @@ public sealed class EngineMetricsTests
     public async Task A_request_is_counted_and_timed_with_the_model_name()
     {
         var directory = ReferenceCases.ModelDirectory("llama-gqa");
-        using var model = CausalLanguageModel.Load(ModelDirectory.Open(directory), ScalarType.Float32, CPU);
-        using var cache = new PagedKvCache(model.Spec.Layers, 16, 16, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+        using var model = CausalLanguageModel.Load(ModelDirectory.Open(directory), ScalarType.Float32, TestDevice.Compute);
+        using var cache = new PagedKvCache(model.Spec.Layers, 16, 16, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, model.Device);
         var scheduler = new Scheduler(new SchedulerOptions(16, maxModelLen: 256), eosTokenIds: []);
         using var meters = new TestMeterFactory();
         using var metrics = new EngineMetrics(meters, "tiny", scheduler);
@@ -27,7 +27,7 @@ public sealed class EngineMetricsTests
         using (var engine = new LlmEngine(new ModelRunner(model, cache, []), scheduler, HfTokenizer.FromDirectory(directory), [], metrics))
         {
             var reader = engine.Submit(new GenerationRequest("r", [464, 2068, 7586, 21831, 18045], new SamplingParams(temperature: 0, maxTokens: 5, ignoreEos: true), new PrefixHashSeed("tiny", "t")));
-            await foreach (var _ in reader.ReadAllAsync())
+            await foreach (var _ in reader.ReadAllAsync(TestContext.Current.CancellationToken))
             {
             }
         }

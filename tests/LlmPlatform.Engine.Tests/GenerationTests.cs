@@ -51,7 +51,7 @@ public sealed class GenerationTests
     {
         using var model = Load();
         var limit = model.Spec.VocabSize / 3;
-        using var cache = new PagedKvCache(model.Spec.Layers, 8, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+        using var cache = new PagedKvCache(model.Spec.Layers, 8, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, model.Device);
         var scheduler = new Scheduler(new SchedulerOptions(8, maxModelLen: 8 * BlockSize, BlockSize, maxNumSeqs: 4, maxNumBatchedTokens: 64), eosTokenIds: []);
         var runner = new ModelRunner(model, cache, [], limit);
         // Hot sampling draws from the whole distribution, and logprobs show the alternatives: all must stay below the limit.
@@ -85,7 +85,7 @@ public sealed class GenerationTests
     private static List<int>[] Generate(CausalLanguageModel model, int[][] prompts, int numBlocks, int maxNumBatchedTokens, int maxTokens, out Scheduler scheduler,
         SamplingParams? sampling = null)
     {
-        using var cache = new PagedKvCache(model.Spec.Layers, numBlocks, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+        using var cache = new PagedKvCache(model.Spec.Layers, numBlocks, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, model.Device);
         scheduler = new Scheduler(new SchedulerOptions(numBlocks, maxModelLen: numBlocks * BlockSize, BlockSize, maxNumSeqs: 8, maxNumBatchedTokens), eosTokenIds: []);
         var runner = new ModelRunner(model, cache, []);
         var sequences = prompts.Select((prompt, i) => new Sequence(i, prompt, sampling ?? new SamplingParams(temperature: 0, maxTokens: maxTokens, ignoreEos: true), new PrefixHashSeed("llama-gqa", "tenant", null))).ToList();
@@ -106,5 +106,5 @@ public sealed class GenerationTests
         return sequences.Select(s => s.OutputTokenIds.ToList()).ToArray();
     }
 
-    private static CausalLanguageModel Load() => CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, CPU);
+    private static CausalLanguageModel Load() => CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, TestDevice.Compute);
 }

@@ -15,8 +15,8 @@ public static class GreedyReference
         for (var i = 0; i < count; i++)
         {
             var blocks = (tokens.Count + BlockSize - 1) / BlockSize;
-            using var cache = new PagedKvCache(model.Spec.Layers, blocks, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
-            var (ids, positions, batch, last) = StepInputs.Build(BlockSize, new SequenceStep([.. Enumerable.Range(0, blocks)], 0, [.. tokens]));
+            using var cache = new PagedKvCache(model.Spec.Layers, blocks, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, model.Device);
+            var (ids, positions, batch, last) = StepInputs.Build(BlockSize, model.Device, new SequenceStep([.. Enumerable.Range(0, blocks)], 0, [.. tokens]));
             using (batch)
             using (var logits = model.Forward(ids, positions, batch, cache, last))
             {

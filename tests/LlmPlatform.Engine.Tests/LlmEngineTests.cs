@@ -14,7 +14,7 @@ namespace LlmPlatform.Engine.Tests;
 public sealed class LlmEngineTests : IDisposable
 {
     private const int BlockSize = 16;
-    private readonly CausalLanguageModel model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, CPU);
+    private readonly CausalLanguageModel model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, TestDevice.Compute);
     private readonly PagedKvCache cache;
     private readonly Scheduler scheduler;
     private readonly HfTokenizer tokenizer = HfTokenizer.FromDirectory(ReferenceCases.ModelDirectory("llama-gqa"));
@@ -22,7 +22,7 @@ public sealed class LlmEngineTests : IDisposable
 
     public LlmEngineTests()
     {
-        cache = new PagedKvCache(model.Spec.Layers, 32, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+        cache = new PagedKvCache(model.Spec.Layers, 32, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, model.Device);
         scheduler = new Scheduler(new SchedulerOptions(32, maxModelLen: 512, BlockSize, maxNumSeqs: 8, maxNumBatchedTokens: 32), eosTokenIds: []);
         engine = new LlmEngine(new ModelRunner(model, cache, []), scheduler, tokenizer, []);
     }
@@ -113,7 +113,7 @@ public sealed class LlmEngineTests : IDisposable
         // Events are raised at the end of the engine's step, which may come just after the request's last output.
         for (var wait = 0; wait < 100 && Volatile.Read(ref stored).Count < 2; wait++)
         {
-            await Task.Delay(50);
+            await Task.Delay(50, TestContext.Current.CancellationToken);
         }
 
         lock (stored)
@@ -151,8 +151,8 @@ public sealed class LlmEngineTests : IDisposable
     public async Task Aborting_frees_the_requests_blocks_at_once()
     {
         var reader = engine.Submit(Request("long", tokenizer.Encode("Tell me a very long story"), new SamplingParams(temperature: 0, maxTokens: 400, ignoreEos: true)));
-        await reader.ReadAsync();
-        await reader.ReadAsync();
+        await reader.ReadAsync(TestContext.Current.CancellationToken);
+        await reader.ReadAsync(TestContext.Current.CancellationToken);
 
         engine.Abort("long");
         var rest = await Collect(reader);
@@ -184,13 +184,14 @@ public sealed class LlmEngineTests : IDisposable
         engine.StepFailed += failures.Add;
         var sampling = new SamplingParams(temperature: 0, maxTokens: 4, ignoreEos: true);
 
-        // An id far past the embedding table (the API refuses these; the engine must survive one anyway).
+        // An id far past the embedding table (the API refuses these; the engine must survive one anyway). The runner
+        // refuses it before the forward pass: on CUDA the lookup would be a device-side assert, fatal to the process.
         var bad = engine.Submit(Request("bad", [1, 2, 50_000_000], sampling));
         await Assert.ThrowsAnyAsync<Exception>(() => Collect(bad));
         var prompt = tokenizer.Encode("The engine is still serving");
-        var good = await Collect(engine.Submit(Request("good", prompt, sampling))).WaitAsync(TimeSpan.FromSeconds(60));
+        var good = await Collect(engine.Submit(Request("good", prompt, sampling))).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
 
-        Assert.Single(failures);
+        Assert.Contains("50000000", Assert.Single(failures).Message);
         Assert.Equal(GreedyReference.Decode(model, prompt, 4), good.SelectMany(o => o.TokenIds));
         Assert.Equal(0, scheduler.BlockManager.NumUsedBlocks);
     }

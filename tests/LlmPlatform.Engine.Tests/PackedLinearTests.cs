@@ -1,5 +1,4 @@
 using LlmPlatform.Torch.Cpu;
-using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace LlmPlatform.Engine.Tests;

@@ -9,7 +9,7 @@ public sealed record SequenceStep(int[] BlockTable, int CachedTokens, int[] NewT
 /// <summary>Builds the engine's step tensors the way the model runner does: flattened tokens, positions, slots, slices.</summary>
 public static class StepInputs
 {
-    public static (Tensor Ids, Tensor Positions, AttentionBatch Batch, Tensor LastRows) Build(int blockSize, params SequenceStep[] steps)
+    public static (Tensor Ids, Tensor Positions, AttentionBatch Batch, Tensor LastRows) Build(int blockSize, Device device, params SequenceStep[] steps)
     {
         var ids = new List<long>();
         var positions = new List<long>();
@@ -27,13 +27,14 @@ public static class StepInputs
                 slots.Add((long)step.BlockTable[position / blockSize] * blockSize + position % blockSize);
             }
 
-            slices.Add(new SequenceSlice(start, step.NewTokens.Length, step.CachedTokens + step.NewTokens.Length, tensor(step.BlockTable.Select(b => (long)b).ToArray())));
+            slices.Add(new SequenceSlice(start, step.NewTokens.Length, step.CachedTokens + step.NewTokens.Length, step.BlockTable.Select(b => (long)b).ToArray()));
             lastRows.Add(ids.Count - 1);
         }
 
-        return (tensor(ids.ToArray()), tensor(positions.ToArray()), new AttentionBatch(tensor(slots.ToArray()), slices), tensor(lastRows.ToArray()));
+        return (tensor(ids.ToArray(), device: device), tensor(positions.ToArray(), device: device), new AttentionBatch(slots.ToArray(), slices, device),
+            tensor(lastRows.ToArray(), device: device));
     }
 
     /// <summary>Rows start..end-1 of the step, for comparing every position's logits.</summary>
-    public static Tensor Rows(int start, int count) => arange(start, start + count, ScalarType.Int64);
+    public static Tensor Rows(int start, int count, Device device) => arange(start, start + count, ScalarType.Int64, device);
 }

@@ -53,8 +53,8 @@ internal sealed class BenchModel : IDisposable
     /// <summary>KV bytes of one token across all layers (K and V).</summary>
     public long KvBytesPerToken => 2L * Spec.Layers * Spec.KeyValueHeads * Spec.HeadDim * ElementSize;
 
-    /// <summary>Loads the model; <paramref name="cpuDecodeKernels"/> false sends every step through libtorch.</summary>
-    public static BenchModel Load(string name, bool cpuDecodeKernels = true)
+    /// <summary>Loads the model (on the CPU unless <paramref name="device"/> says otherwise); <paramref name="cpuDecodeKernels"/> false sends every step through libtorch.</summary>
+    public static BenchModel Load(string name, bool cpuDecodeKernels = true, Device? device = null)
     {
         var (dtype, shape) = name.ToLowerInvariant() switch
         {
@@ -64,12 +64,12 @@ internal sealed class BenchModel : IDisposable
         };
         var directory = ModelCache.EnsureRandomModel(ModelCache.DefaultRoot(), shape);
         var clock = Stopwatch.StartNew();
-        var model = CausalLanguageModel.Load(ModelDirectory.Open(directory), dtype, CPU, cpuDecodeKernels);
+        var model = CausalLanguageModel.Load(ModelDirectory.Open(directory), dtype, device ?? CPU, cpuDecodeKernels);
         return new BenchModel(name.ToLowerInvariant(), model, clock.Elapsed.TotalSeconds);
     }
 
     public PagedKvCache NewCache(int blocks, int blockSize) =>
-        new(Spec.Layers, blocks, blockSize, Spec.KeyValueHeads, Spec.HeadDim, DType, CPU);
+        new(Spec.Layers, blocks, blockSize, Spec.KeyValueHeads, Spec.HeadDim, DType, Model.Device);
 
     public void Dispose() => Model.Dispose();
 }

@@ -29,13 +29,15 @@ var outputLengthOption = new Option<int>("--output-len") { DefaultValueFactory =
 var maxNumSeqsOption = new Option<int>("--max-num-seqs") { DefaultValueFactory = _ => 32 };
 var maxBatchedTokensOption = new Option<int>("--max-num-batched-tokens") { DefaultValueFactory = _ => 2048 };
 var baselineRequestsOption = new Option<int>("--baseline-requests") { Description = "Requests for the same engine at max_num_seqs 1 (0: skip).", DefaultValueFactory = _ => 64 };
+var deviceOption = new Option<string>("--device") { Description = "cpu, or cuda on a GPU host (a build with -p:TorchSharpBackend=cuda; docs/operations.md).", DefaultValueFactory = _ => "cpu" };
 var throughput = new Command("throughput", "Offline throughput: requests generated together, against the same engine at max_num_seqs 1.")
 {
-    dtypeOption, requestsOption, promptLengthOption, outputLengthOption, maxNumSeqsOption, maxBatchedTokensOption, baselineRequestsOption, seedOption,
+    dtypeOption, requestsOption, promptLengthOption, outputLengthOption, maxNumSeqsOption, maxBatchedTokensOption, baselineRequestsOption, seedOption, deviceOption,
 };
 throughput.SetAction(parse => Announce(args, () => ThroughputBench.Run(
     parse.GetValue(dtypeOption)!, parse.GetValue(requestsOption), parse.GetValue(promptLengthOption), parse.GetValue(outputLengthOption),
-    parse.GetValue(maxNumSeqsOption), parse.GetValue(maxBatchedTokensOption), parse.GetValue(baselineRequestsOption), parse.GetValue(seedOption))));
+    parse.GetValue(maxNumSeqsOption), parse.GetValue(maxBatchedTokensOption), parse.GetValue(baselineRequestsOption), parse.GetValue(seedOption),
+    parse.GetValue(deviceOption)!)));
 
 var kvRequestsOption = new Option<int>("--requests") { DefaultValueFactory = _ => 64 };
 var minPromptOption = new Option<int>("--min-prompt") { DefaultValueFactory = _ => 64 };

@@ -17,10 +17,10 @@ internal sealed record OfflineRun(string Label, int Requests, int OutputTokens, 
 /// </summary>
 internal static class ThroughputBench
 {
-    public static void Run(string dtype, int requests, int promptLength, int outputLength, int maxNumSeqs, int maxNumBatchedTokens, int baselineRequests, int seed)
+    public static void Run(string dtype, int requests, int promptLength, int outputLength, int maxNumSeqs, int maxNumBatchedTokens, int baselineRequests, int seed, string device)
     {
-        using var model = BenchModel.Load(dtype);
-        Console.WriteLine($"Loaded {dtype} in {model.LoadSeconds:F1} s.");
+        using var model = BenchModel.Load(dtype, device: TorchSharp.torch.device(device));
+        Console.WriteLine($"Loaded {dtype} on {model.Model.Device} in {model.LoadSeconds:F1} s.");
         var perSequenceBlocks = (promptLength + outputLength + EngineHarness.BlockSize - 1) / EngineHarness.BlockSize;
         var blocks = Math.Max(requests, 1) * perSequenceBlocks + 8;
         using var engine = new EngineHarness(model, blocks, maxNumSeqs, maxNumBatchedTokens);
