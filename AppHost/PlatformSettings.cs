@@ -22,6 +22,14 @@ public sealed class PlatformSettings
 
     public RedisMode RedisMode { get; set; } = RedisMode.Auto;
 
+    /// <summary>
+    /// The fleet's name, which namespaces its Redis keys (Router and workers get it as <c>Fleet__Name</c>). Default: a new
+    /// name on every run, so that the workers of a previous run still shutting down, with the same resource names,
+    /// cannot register with this run's Router through a Redis at the same address. Set it when several AppHost runs
+    /// must share one fleet.
+    /// </summary>
+    public string FleetName { get; set; } = $"platform-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+
     /// <summary>The container runtime probed in Auto mode, as Aspire names it.</summary>
     public string ContainerRuntime { get; set; } = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME") is { Length: > 0 } runtime ? runtime : "docker";
 

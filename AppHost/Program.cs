@@ -25,6 +25,7 @@ var router = builder.AddProject<Projects.Router>("router", options => options.Ex
     .WithHttpEndpoint(port: 8000)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints()
+    .WithEnvironment("Fleet__Name", settings.FleetName)
     .WithReference(redis).WaitFor(redis)
     .WithReference(tokenizer)
     .WithReference(embeddings);
@@ -34,6 +35,7 @@ for (var i = 0; i < settings.Workers; i++)
     var name = $"worker-{i}";
     var worker = builder.AddPlatformService<Projects.GpuWorker>(name)
         .WithEnvironment("Engine__Model", modelPath)
+        .WithEnvironment("Fleet__Name", settings.FleetName)
         .WithEnvironment("Fleet__WorkerId", name)
         .WithReference(redis).WaitFor(redis)
         .WithReference(tokenizer)

@@ -1,6 +1,7 @@
 using LlmPlatform.Router;
 using LlmPlatform.Router.Fleet;
 using LlmPlatform.Router.Routing;
+using LlmPlatform.Routing;
 using OpenTelemetry.Metrics;
 using TokenizerClient = LlmPlatform.Contracts.Tokenizer.Tokenizer.TokenizerClient;
 
@@ -16,6 +17,8 @@ var fleet = !string.IsNullOrEmpty(builder.Configuration.GetConnectionString("red
 if (fleet)
 {
     builder.AddRedisClient("redis", redis => redis.DisableTracing = true);
+    // The fleet's name namespaces its Redis keys; the workers are given the same (FleetKeys).
+    builder.Services.AddSingleton(new FleetKeys(builder.Configuration[FleetKeys.NameConfigurationKey]));
     builder.Services.AddSingleton<FleetView>();
     builder.Services.AddHostedService<FleetWatcher>();
     builder.Services.AddOptions<RouterOptions>().BindConfiguration(RouterOptions.Section);

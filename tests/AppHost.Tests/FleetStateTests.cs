@@ -30,7 +30,7 @@ public sealed class FleetStateTests(PlatformFixture platform)
             Assert.Equal(ModelShape.Demo.Name, entry["model"]);
             Assert.Equal("16", entry["block_size"]);
             Assert.True(int.Parse(entry["running"]) >= 0 && double.Parse(entry["kv_usage"], System.Globalization.CultureInfo.InvariantCulture) >= 0);
-            var ttl = await database.KeyTimeToLiveAsync(FleetKeys.Worker(id));
+            var ttl = await database.KeyTimeToLiveAsync(platform.Keys.Worker(id));
             Assert.InRange(ttl!.Value, TimeSpan.FromMilliseconds(1), FleetKeys.Lease);
         }
     }
@@ -42,7 +42,7 @@ public sealed class FleetStateTests(PlatformFixture platform)
         var database = redis.GetDatabase();
         var (worker, entry) = (await RegisteredWorkers(database)).First();
         var announced = Channel.CreateUnbounded<KvEventMessage>();
-        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(FleetKeys.KvEvents), (_, message) => announced.Writer.TryWrite(KvEventMessage.FromJson(message!)!));
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(platform.Keys.KvEvents), (_, message) => announced.Writer.TryWrite(KvEventMessage.FromJson(message!)!));
         int[] prompt = [.. Enumerable.Range(0, 48).Select(i => 1000 + 7 * i)];
         var expected = PrefixBlockHasher.HashPrompt(new PrefixHashSeed(ModelShape.Demo.Name, ""), prompt, 16).Select(h => h.ToString()).ToList();
 
@@ -61,7 +61,7 @@ public sealed class FleetStateTests(PlatformFixture platform)
             }
         }
 
-        var members = (await database.SetMembersAsync(FleetKeys.Blocks(worker))).Select(m => m.ToString()).ToHashSet();
+        var members = (await database.SetMembersAsync(platform.Keys.Blocks(worker))).Select(m => m.ToString()).ToHashSet();
         Assert.Superset(expected.ToHashSet(), members);
     }
 
@@ -89,18 +89,56 @@ public sealed class FleetStateTests(PlatformFixture platform)
         }
     }
 
+    [Fact]
+    public async Task The_router_sees_only_the_workers_of_its_own_fleet()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await platform.App.GetConnectionStringAsync("redis"))!);
+        var database = redis.GetDatabase();
+        var (worker, entry) = (await RegisteredWorkers(database)).First();
+        using var router = platform.App.CreateHttpClient("router");
+        // A registration like a real worker's (its address too, so routing to it works), heartbeating under a fleet's keys:
+        // another platform sharing this Redis, or this platform's previous run still shutting down.
+        var stranger = worker + "-elsewhere";
+        async Task<bool> Seen(FleetKeys fleet)
+        {
+            for (var beat = 0; beat < 8; beat++)
+            {
+                await database.SortedSetAddAsync(fleet.Workers, stranger, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                await database.HashSetAsync(fleet.Worker(stranger), [.. entry.Select(f => new HashEntry(f.Key, f.Value))]);
+                await database.KeyExpireAsync(fleet.Worker(stranger), FleetKeys.Lease);
+                await Task.Delay(FleetKeys.HeartbeatInterval);
+            }
+
+            var ids = (await RouterFleet(router)).GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("id").GetString()).ToList();
+            Assert.Contains(worker, ids);
+            await database.SortedSetRemoveAsync(fleet.Workers, stranger);
+            await database.KeyDeleteAsync(fleet.Worker(stranger));
+            return ids.Contains(stranger);
+        }
+
+        Assert.False(await Seen(new FleetKeys(platform.Keys.Name + "-other")));
+        // The same registration under this platform's fleet is seen: the one above was left out for its fleet alone.
+        Assert.True(await Seen(platform.Keys));
+        var deadline = DateTime.UtcNow + FleetKeys.Lease;
+        while ((await RouterFleet(router)).GetProperty("workers").EnumerateArray().Any(w => w.GetProperty("id").GetString() == stranger))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The removed registration stayed in the Router's view.");
+            await Task.Delay(100);
+        }
+    }
+
     private static async Task<System.Text.Json.JsonElement> RouterFleet(HttpClient router) => await router.GetFromJsonAsync<System.Text.Json.JsonElement>("/fleet");
 
     private static int CachedBlocks(System.Text.Json.JsonElement fleet, string worker) =>
         fleet.GetProperty("workers").EnumerateArray().Single(w => w.GetProperty("id").GetString() == worker).GetProperty("cached_blocks").GetInt32();
 
-    private static async Task<Dictionary<string, Dictionary<string, string>>> RegisteredWorkers(IDatabase database)
+    private async Task<Dictionary<string, Dictionary<string, string>>> RegisteredWorkers(IDatabase database)
     {
-        var ids = (await database.SortedSetRangeByRankAsync(FleetKeys.Workers)).Select(id => id.ToString()).ToList();
+        var ids = (await database.SortedSetRangeByRankAsync(platform.Keys.Workers)).Select(id => id.ToString()).ToList();
         var entries = new Dictionary<string, Dictionary<string, string>>();
         foreach (var id in ids)
         {
-            var fields = await database.HashGetAllAsync(FleetKeys.Worker(id));
+            var fields = await database.HashGetAllAsync(platform.Keys.Worker(id));
             entries[id] = fields.ToDictionary(f => f.Name.ToString(), f => f.Value.ToString());
         }
 

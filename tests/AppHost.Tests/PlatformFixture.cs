@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using System.Net.Http.Json;
+using LlmPlatform.Routing;
 
 namespace LlmPlatform.AppHost.Tests;
 
@@ -16,8 +17,12 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public DistributedApplication App => app ?? throw new InvalidOperationException("The platform has not started.");
 
+    /// <summary>The fleet the platform is started as, so that tests can read its Redis keys.</summary>
+    public FleetKeys Keys { get; } = new($"tests-{Guid.NewGuid().ToString("N")[..8]}");
+
     public async Task InitializeAsync() =>
-        app = await PlatformLauncher.StartAsync(["--Platform:RedisMode=Embedded", $"--Platform:Workers={Workers.Length}"], Workers.Length);
+        app = await PlatformLauncher.StartAsync(
+            ["--Platform:RedisMode=Embedded", $"--Platform:Workers={Workers.Length}", $"--Platform:FleetName={Keys.Name}"], Workers.Length);
 
     public async Task DisposeAsync()
     {

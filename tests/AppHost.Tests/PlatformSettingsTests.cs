@@ -5,6 +5,17 @@ namespace LlmPlatform.AppHost.Tests;
 public sealed class PlatformSettingsTests
 {
     [Fact]
+    public void Each_run_is_a_new_fleet_unless_one_is_named()
+    {
+        var first = PlatformSettings.Read([]).FleetName;
+        var second = PlatformSettings.Read([]).FleetName;
+
+        Assert.NotEqual(first, second);
+        Assert.Equal(first, new LlmPlatform.Routing.FleetKeys(first).Name);
+        Assert.Equal("shared", PlatformSettings.Read(["--Platform:FleetName=shared"]).FleetName);
+    }
+
+    [Fact]
     public void Defaults_run_two_workers_with_the_dashboard_and_automatic_redis()
     {
         var settings = PlatformSettings.Read([]);

@@ -27,6 +27,7 @@ public sealed class FleetPublisher : BackgroundService
     private readonly IHostApplicationLifetime lifetime;
     private readonly ILogger<FleetPublisher> logger;
     private readonly FleetOptions options;
+    private readonly FleetKeys keys;
     private readonly Channel<IReadOnlyList<KvCacheEvent>> events = Channel.CreateUnbounded<IReadOnlyList<KvCacheEvent>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly HashSet<BlockHash> cached = [];
     private volatile bool resend = true;
@@ -43,6 +44,7 @@ public sealed class FleetPublisher : BackgroundService
         this.lifetime = lifetime;
         this.logger = logger;
         this.options = options.Value;
+        keys = new FleetKeys(this.options.Name);
         WorkerId = string.IsNullOrWhiteSpace(this.options.WorkerId)
             ? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}"
             : this.options.WorkerId;
@@ -106,7 +108,7 @@ public sealed class FleetPublisher : BackgroundService
     private async Task Heartbeat(string address)
     {
         var database = redis.GetDatabase();
-        var key = FleetKeys.Worker(WorkerId);
+        var key = keys.Worker(WorkerId);
         var scheduler = host.Scheduler;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var batch = database.CreateBatch();
@@ -123,7 +125,7 @@ public sealed class FleetPublisher : BackgroundService
                 new HashEntry("updated_ms", now),
             ]),
             batch.KeyExpireAsync(key, FleetKeys.Lease),
-            batch.SortedSetAddAsync(FleetKeys.Workers, WorkerId, now),
+            batch.SortedSetAddAsync(keys.Workers, WorkerId, now),
         };
         batch.Execute();
         await Task.WhenAll(writes);
@@ -159,7 +161,7 @@ public sealed class FleetPublisher : BackgroundService
         }
 
         var database = redis.GetDatabase();
-        var key = FleetKeys.Blocks(WorkerId);
+        var key = keys.Blocks(WorkerId);
         try
         {
             if (batch.Count == 0)
@@ -187,7 +189,7 @@ public sealed class FleetPublisher : BackgroundService
             }
 
             var message = new KvEventMessage(WorkerId, ++sequence, cleared, [.. stored.Select(h => h.ToString())], [.. removed.Select(h => h.ToString())]);
-            writes.Add(transaction.PublishAsync(RedisChannel.Literal(FleetKeys.KvEvents), message.ToJson()));
+            writes.Add(transaction.PublishAsync(RedisChannel.Literal(keys.KvEvents), message.ToJson()));
             await transaction.ExecuteAsync();
             await Task.WhenAll(writes);
         }
@@ -213,9 +215,9 @@ public sealed class FleetPublisher : BackgroundService
         {
             var database = redis.GetDatabase();
             await Task.WhenAll(
-                database.SortedSetRemoveAsync(FleetKeys.Workers, WorkerId),
-                database.KeyDeleteAsync(FleetKeys.Worker(WorkerId)),
-                database.KeyDeleteAsync(FleetKeys.Blocks(WorkerId)));
+                database.SortedSetRemoveAsync(keys.Workers, WorkerId),
+                database.KeyDeleteAsync(keys.Worker(WorkerId)),
+                database.KeyDeleteAsync(keys.Blocks(WorkerId)));
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -251,10 +253,13 @@ public sealed class FleetPublisher : BackgroundService
     }
 }
 
-/// <summary>How this worker appears in the fleet (<c>Fleet</c> section). Both are optional.</summary>
+/// <summary>How this worker appears in the fleet (<c>Fleet</c> section). All are optional.</summary>
 public sealed class FleetOptions
 {
     public const string Section = "Fleet";
+
+    /// <summary>The fleet this worker joins: its Redis keys' namespace, the same as the Router's (<see cref="FleetKeys"/>); default "default".</summary>
+    public string? Name { get; set; }
 
     /// <summary>A stable id; default: host name, process id and a random suffix, new on every start.</summary>
     public string? WorkerId { get; set; }

@@ -13,7 +13,7 @@ namespace LlmPlatform.Router.Fleet;
 /// worker's set when its event numbers show a gap. A worker whose lease lapsed is dropped with its index entries at
 /// the next read.
 /// </summary>
-public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, TimeProvider clock, ILogger<FleetWatcher> logger) : BackgroundService
+public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetKeys keys, FleetView fleet, TimeProvider clock, ILogger<FleetWatcher> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, long> sequences = new();
     private readonly ConcurrentDictionary<string, bool> needSnapshot = new();
@@ -42,7 +42,7 @@ public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, 
                 // after that StackExchange.Redis renews it on every reconnect.
                 if (!subscribed)
                 {
-                    var channel = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(FleetKeys.KvEvents));
+                    var channel = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(keys.KvEvents));
                     channel.OnMessage(message => Apply(KvEventMessage.FromJson(message.Message!)));
                     subscribed = true;
                 }
@@ -98,8 +98,8 @@ public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, 
     {
         var database = redis.GetDatabase();
         var since = DateTimeOffset.UtcNow.Add(-FleetKeys.Lease).ToUnixTimeMilliseconds();
-        var ids = (await database.SortedSetRangeByScoreAsync(FleetKeys.Workers, since)).Select(id => id.ToString()).ToList();
-        var entries = await Task.WhenAll(ids.Select(id => database.HashGetAllAsync(FleetKeys.Worker(id))));
+        var ids = (await database.SortedSetRangeByScoreAsync(keys.Workers, since)).Select(id => id.ToString()).ToList();
+        var entries = await Task.WhenAll(ids.Select(id => database.HashGetAllAsync(keys.Worker(id))));
         var live = new Dictionary<string, WorkerEntry>();
         for (var i = 0; i < ids.Count; i++)
         {
@@ -124,7 +124,7 @@ public sealed class FleetWatcher(IConnectionMultiplexer redis, FleetView fleet, 
         foreach (var id in joined.Concat(needSnapshot.Keys.Where(live.ContainsKey)).Distinct().ToList())
         {
             needSnapshot.TryRemove(id, out _);
-            var blocks = await database.SetMembersAsync(FleetKeys.Blocks(id));
+            var blocks = await database.SetMembersAsync(keys.Blocks(id));
             fleet.Index.Replace(id, blocks.Select(b => BlockHash.Parse(b.ToString())));
         }
 
