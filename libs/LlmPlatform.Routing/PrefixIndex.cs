@@ -132,6 +132,29 @@ public sealed class PrefixIndex
         return matched;
     }
 
+    /// <summary>
+    /// Prompt tokens each worker holds in its prefix cache, for workers that hash blocks of different sizes: the prompt
+    /// is hashed once per block size in use (one, in a uniform fleet), and a worker's match counts in its own size only.
+    /// </summary>
+    public Dictionary<string, int> CachedTokens(PrefixHashSeed seed, IReadOnlyList<int> prompt, IEnumerable<(string Worker, int BlockSize)> workers)
+    {
+        var cached = new Dictionary<string, int>();
+        int[] tokens = [.. prompt];
+        foreach (var group in workers.Where(w => w.BlockSize > 0).GroupBy(w => w.BlockSize, w => w.Worker))
+        {
+            var members = group.ToHashSet();
+            foreach (var (worker, blocks) in MatchedPrefixBlocks(PrefixBlockHasher.HashPrompt(seed, tokens, group.Key)))
+            {
+                if (members.Contains(worker))
+                {
+                    cached[worker] = blocks * group.Key;
+                }
+            }
+        }
+
+        return cached;
+    }
+
     private HashSet<BlockHash> Own(string worker) => blocksOf.TryGetValue(worker, out var own) ? own : blocksOf[worker] = [];
 
     private void Drop(BlockHash hash, string worker)

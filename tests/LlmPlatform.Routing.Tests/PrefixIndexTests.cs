@@ -23,6 +23,24 @@ public sealed class PrefixIndexTests
     }
 
     [Fact]
+    public void Workers_of_different_block_sizes_are_matched_each_in_its_own_size()
+    {
+        var seed = new PrefixHashSeed("m", "t");
+        var tokens = Enumerable.Range(0, 80).ToArray();
+        var index = new PrefixIndex();
+        index.Stored("sixteen", PrefixBlockHasher.HashPrompt(seed, tokens, 16)[..3]);
+        index.Stored("thirty-two", PrefixBlockHasher.HashPrompt(seed, tokens, 32)[..2]);
+
+        var cached = index.CachedTokens(seed, tokens, [("sixteen", 16), ("thirty-two", 32), ("idle", 16)]);
+
+        Assert.Equal(48, cached["sixteen"]);
+        Assert.Equal(64, cached["thirty-two"]);
+        Assert.False(cached.ContainsKey("idle"));
+        // A worker's blocks are never credited in another size's hashing.
+        Assert.Empty(index.CachedTokens(seed, tokens, [("thirty-two", 16)]));
+    }
+
+    [Fact]
     public void Removed_blocks_and_cleared_or_replaced_workers_stop_counting()
     {
         var index = new PrefixIndex();

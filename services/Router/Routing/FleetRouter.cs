@@ -48,10 +48,7 @@ public sealed class FleetRouter(IHttpForwarder forwarder, FleetView fleet, Promp
         var scored = generation && policy == RoutingPolicy.KvAware && fleet.Current;
         var key = scored ? await prompts.ReadAsync(context.Request, path == "/v1/chat/completions", workers.Values.First().Model, context.RequestAborted) : null;
         var candidates = Candidates(workers.Values, key?.Model);
-        // Blocks are hashed in the workers' block size; a match counts that many tokens per block.
-        var blockSize = candidates[0].BlockSize;
-        var cached = key is null ? null : fleet.Index.MatchedPrefixBlocks(PrefixBlockHasher.HashPrompt(new PrefixHashSeed(key.Model, key.CacheSalt), [.. key.TokenIds], blockSize))
-            .ToDictionary(match => match.Key, match => match.Value * blockSize);
+        var cached = key is null ? null : fleet.Index.CachedTokens(new PrefixHashSeed(key.Model, key.CacheSalt), key.TokenIds, candidates.Select(w => (w.Id, w.BlockSize)));
         var decision = chooser.Choose([.. candidates.Select(w => new WorkerCandidate(w.Id, inFlight.LoadOf(w)))], policy, key?.TokenIds.Count ?? 0, cached);
         if (policy == RoutingPolicy.KvAware && !fleet.Current)
         {
