@@ -5,6 +5,7 @@ using LlmPlatform.Engine.Metrics;
 using LlmPlatform.Engine.Model;
 using LlmPlatform.Models.HuggingFace;
 using LlmPlatform.Scheduling;
+using LlmPlatform.Torch;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 
@@ -28,11 +29,12 @@ public sealed class EngineHost : IDisposable
         model = CausalLanguageModel.Load(served.Directory, DType, device, settings.CpuDecodeKernels);
         MaxModelLen = settings.MaxModelLen ?? served.Directory.Config.MaxPositionEmbeddings;
         var spec = model.Spec;
-        Blocks = PagedKvCache.BlocksFor(settings.KvCacheMemory, spec.Layers, settings.BlockSize, spec.KeyValueHeads, spec.HeadDim, DType);
+        var (budget, source) = KvBudget(settings, device, spec);
+        Blocks = PagedKvCache.BlocksFor(budget, spec.Layers, settings.BlockSize, spec.KeyValueHeads, spec.HeadDim, DType);
         if ((long)Blocks * settings.BlockSize < MaxModelLen)
         {
             throw new InvalidOperationException(
-                $"Engine:KvCacheMemory (--kv-cache-memory) of {settings.KvCacheMemory} bytes holds {Blocks} blocks of {settings.BlockSize} tokens, fewer than one sequence of max_model_len {MaxModelLen} needs; raise it or lower --max-model-len.");
+                $"The KV cache budget of {budget} bytes ({source}) holds {Blocks} blocks of {settings.BlockSize} tokens, fewer than one sequence of max_model_len {MaxModelLen} needs; raise it or lower --max-model-len.");
         }
 
         BlockSize = settings.BlockSize;
@@ -47,7 +49,7 @@ public sealed class EngineHost : IDisposable
             LastStepFailure = error;
             Log.StepFailed(logger, error);
         };
-        Log.EngineReady(logger, DType.ToString(), Blocks, settings.BlockSize, MaxModelLen);
+        Log.EngineReady(logger, DType.ToString(), Blocks, settings.BlockSize, MaxModelLen, source);
     }
 
     public LlmEngine Engine { get; }
@@ -68,6 +70,25 @@ public sealed class EngineHost : IDisposable
 
     /// <summary>The last error a step failed with (its requests failed; the engine goes on): the worker reports degraded.</summary>
     public Exception? LastStepFailure { get; private set; }
+
+    /// <summary>The KV pool's bytes, and where the number came from (for the log and for errors).</summary>
+    private static (long Budget, string Source) KvBudget(WorkerOptions settings, torch.Device device, ModelSpec spec)
+    {
+        if (settings.KvCacheMemory is { } configured)
+        {
+            return (configured, "Engine:KvCacheMemory, --kv-cache-memory");
+        }
+
+        if (device.type != DeviceType.CUDA)
+        {
+            return (KvCacheBudget.CpuDefault, "the CPU default; set --kv-cache-memory");
+        }
+
+        var memory = CudaMemory.Query(device.index < 0 ? 0 : (int)device.index);
+        var activations = KvCacheBudget.ActivationBytes(spec, settings.MaxNumBatchedTokens, settings.MaxNumSeqs);
+        return (KvCacheBudget.ForGpu(memory.Free, memory.Total, settings.GpuMemoryUtilization, activations),
+            $"--gpu-memory-utilization {settings.GpuMemoryUtilization} of {memory.Total} bytes, {memory.Total - memory.Free} in use after loading the model, {activations} kept for activations");
+    }
 
     /// <summary>auto: float32 weights compute in float32, anything else in bfloat16 (fast on CPUs with AVX-512 BF16, and on GPUs).</summary>
     private static torch.ScalarType ComputeType(string setting, string? weightsDtype) => setting switch

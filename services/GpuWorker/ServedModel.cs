@@ -75,6 +75,6 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Error, Message = "An engine step failed; its requests ended with the error, the others go on")]
     public static partial void StepFailed(ILogger logger, Exception error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Engine ready: {DType}, {Blocks} KV blocks of {BlockSize} tokens, max_model_len {MaxModelLen}")]
-    public static partial void EngineReady(ILogger logger, string dtype, int blocks, int blockSize, int maxModelLen);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Engine ready: {DType}, {Blocks} KV blocks of {BlockSize} tokens (budget: {BudgetSource}), max_model_len {MaxModelLen}")]
+    public static partial void EngineReady(ILogger logger, string dtype, int blocks, int blockSize, int maxModelLen, string budgetSource);
 }

@@ -42,11 +42,19 @@ public sealed class WorkerOptions
     public int? MaxModelLen { get; set; }
 
     /// <summary>
-    /// Memory for the KV cache pool, in bytes (<c>--kv-cache-memory</c>), allocated at startup. The default suits the
-    /// demo model on a laptop; size it to the machine for real models.
+    /// Memory for the KV cache pool, in bytes (<c>--kv-cache-memory</c>), allocated at startup, on any device. Unset:
+    /// 512 MiB on a CPU (the demo model on a laptop; size it to the machine for real models), and on a GPU what
+    /// <see cref="GpuMemoryUtilization"/> leaves (<c>KvCacheBudget</c>).
     /// </summary>
     [Range(1L << 20, long.MaxValue)]
-    public long KvCacheMemory { get; set; } = 512L << 20;
+    public long? KvCacheMemory { get; set; }
+
+    /// <summary>
+    /// On a GPU without <see cref="KvCacheMemory"/>: the share of the device's memory this worker may hold, weights and
+    /// KV pool together (<c>--gpu-memory-utilization</c>, as vLLM's).
+    /// </summary>
+    [Range(0.01, 1.0)]
+    public double GpuMemoryUtilization { get; set; } = 0.9;
 
     /// <summary>Automatic prefix caching (<c>--enable-prefix-caching true|false</c>).</summary>
     public bool EnablePrefixCaching { get; set; } = true;
@@ -80,6 +88,7 @@ public sealed class WorkerOptions
         ["--max-num-batched-tokens"] = $"{Section}:{nameof(MaxNumBatchedTokens)}",
         ["--max-model-len"] = $"{Section}:{nameof(MaxModelLen)}",
         ["--kv-cache-memory"] = $"{Section}:{nameof(KvCacheMemory)}",
+        ["--gpu-memory-utilization"] = $"{Section}:{nameof(GpuMemoryUtilization)}",
         ["--enable-prefix-caching"] = $"{Section}:{nameof(EnablePrefixCaching)}",
         ["--cpu-decode-kernels"] = $"{Section}:{nameof(CpuDecodeKernels)}",
     };

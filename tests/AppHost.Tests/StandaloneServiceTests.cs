@@ -43,19 +43,21 @@ public sealed class StandaloneServiceTests : IDisposable
         Assert.Equal(model, card.GetProperty("root").GetString());
     }
 
-    [Fact]
-    public async Task A_worker_starts_its_engine_with_the_kv_pool_its_flags_ask_for()
+    [Theory]
+    [InlineData(4194304L, 512)] // 4 MiB / (2 × 1 layer × 32 tokens × 2 KV heads × 16 dims × 4 bytes)
+    [InlineData(null, 65536)] // no byte count on a CPU: 512 MiB
+    public async Task A_worker_starts_its_engine_with_the_kv_pool_its_flags_ask_for(long? kvCacheMemory, int blocks)
     {
         var model = TinyModel("engine-flags");
+        string[] budget = kvCacheMemory is { } bytes ? ["--kv-cache-memory", bytes.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
         await using var worker = await ServiceProcess.StartAsync(new Projects.GpuWorker().ProjectPath,
-            port => ["--model", model, "--port", port, "--dtype", "float32", "--block-size", "32", "--kv-cache-memory", "4194304", "--max-model-len", "1024"]);
+            port => ["--model", model, "--port", port, "--dtype", "float32", "--block-size", "32", .. budget, "--max-model-len", "1024"]);
 
         using var health = await worker.Client.GetFromJsonAsync<JsonDocument>("/health");
         using var models = await worker.Client.GetFromJsonAsync<JsonDocument>("/v1/models");
 
         var data = health!.RootElement.GetProperty("checks").GetProperty("model").GetProperty("data");
-        // 4 MiB / (2 × 1 layer × 32 tokens × 2 KV heads × 16 dims × 4 bytes) = 512 blocks.
-        Assert.Equal(512, data.GetProperty("kv_cache_blocks").GetInt32());
+        Assert.Equal(blocks, data.GetProperty("kv_cache_blocks").GetInt32());
         Assert.Equal("Float32", data.GetProperty("dtype").GetString());
         Assert.Equal(1024, models!.RootElement.GetProperty("data")[0].GetProperty("max_model_len").GetInt32());
     }

@@ -41,6 +41,7 @@ fi
 
 if [[ $steps == *" worker "* ]]; then
   timeout 240 python3 tools/gpu-check/worker_check.py "$engine" 2>&1 | tee "$out/worker-check.txt"
+  grep -h "Engine ready" "$out"/worker-*.txt
 fi
 
 if [[ $steps == *" bench "* ]]; then
