@@ -26,10 +26,16 @@ public sealed class EngineHost : IDisposable
         var settings = options.Value;
         var device = torch.device(served.Device.Device);
         DType = ComputeType(settings.DType, served.Directory.Config.TorchDtype);
+        // On a GPU the pool's share is what this worker's model leaves of its own share: the model's bytes are the
+        // device memory that loading it took, so that other workers on the same device count only against theirs.
+        var sizedByUtilization = settings.KvCacheMemory is null && device.type == DeviceType.CUDA;
+        var beforeLoading = sizedByUtilization ? CudaMemory.Query(CudaIndex(device)) : default;
         model = CausalLanguageModel.Load(served.Directory, DType, device, settings.CpuDecodeKernels);
         MaxModelLen = settings.MaxModelLen ?? served.Directory.Config.MaxPositionEmbeddings;
         var spec = model.Spec;
-        var (budget, source) = KvBudget(settings, device, spec);
+        var (budget, source) = sizedByUtilization
+            ? GpuBudget(settings, spec, beforeLoading, CudaMemory.Query(CudaIndex(device)))
+            : (settings.KvCacheMemory ?? KvCacheBudget.CpuDefault, settings.KvCacheMemory is null ? "the CPU default; set --kv-cache-memory" : "Engine:KvCacheMemory, --kv-cache-memory");
         Blocks = PagedKvCache.BlocksFor(budget, spec.Layers, settings.BlockSize, spec.KeyValueHeads, spec.HeadDim, DType);
         if ((long)Blocks * settings.BlockSize < MaxModelLen)
         {
@@ -71,24 +77,26 @@ public sealed class EngineHost : IDisposable
     /// <summary>The last error a step failed with (its requests failed; the engine goes on): the worker reports degraded.</summary>
     public Exception? LastStepFailure { get; private set; }
 
-    /// <summary>The KV pool's bytes, and where the number came from (for the log and for errors).</summary>
-    private static (long Budget, string Source) KvBudget(WorkerOptions settings, torch.Device device, ModelSpec spec)
+    /// <summary>
+    /// The KV pool's bytes on a GPU from <c>--gpu-memory-utilization</c>, and how they were reckoned (for the log and for
+    /// errors). Refused when the share asked for is more than the device has free.
+    /// </summary>
+    private static (long Budget, string Source) GpuBudget(WorkerOptions settings, ModelSpec spec, CudaMemoryInfo beforeLoading, CudaMemoryInfo afterLoading)
     {
-        if (settings.KvCacheMemory is { } configured)
-        {
-            return (configured, "Engine:KvCacheMemory, --kv-cache-memory");
-        }
-
-        if (device.type != DeviceType.CUDA)
-        {
-            return (KvCacheBudget.CpuDefault, "the CPU default; set --kv-cache-memory");
-        }
-
-        var memory = CudaMemory.Query(device.index < 0 ? 0 : (int)device.index);
+        var modelBytes = beforeLoading.Free - afterLoading.Free;
         var activations = KvCacheBudget.ActivationBytes(spec, settings.MaxNumBatchedTokens, settings.MaxNumSeqs);
-        return (KvCacheBudget.ForGpu(memory.Free, memory.Total, settings.GpuMemoryUtilization, activations),
-            $"--gpu-memory-utilization {settings.GpuMemoryUtilization} of {memory.Total} bytes, {memory.Total - memory.Free} in use after loading the model, {activations} kept for activations");
+        var budget = KvCacheBudget.ForGpu(afterLoading.Total, settings.GpuMemoryUtilization, modelBytes, activations);
+        var source = $"--gpu-memory-utilization {settings.GpuMemoryUtilization} of {afterLoading.Total} bytes, less the model's {modelBytes} and {activations} kept for activations";
+        if (budget > afterLoading.Free - activations)
+        {
+            throw new InvalidOperationException(
+                $"The KV cache budget of {budget} bytes ({source}) is more than the {afterLoading.Free} bytes free on the device (other processes hold the rest); lower --gpu-memory-utilization or give --kv-cache-memory.");
+        }
+
+        return (budget, source);
     }
+
+    private static int CudaIndex(torch.Device device) => device.index < 0 ? 0 : (int)device.index;
 
     /// <summary>auto: float32 weights compute in float32, anything else in bfloat16 (fast on CPUs with AVX-512 BF16, and on GPUs).</summary>
     private static torch.ScalarType ComputeType(string setting, string? weightsDtype) => setting switch

@@ -8,14 +8,14 @@ public sealed class KvCacheBudgetTests
     private const long GiB = 1L << 30;
 
     [Fact]
-    public void A_gpu_pool_gets_the_utilized_share_less_what_is_in_use_and_the_activations()
+    public void A_gpu_pool_gets_the_workers_share_less_its_model_and_activations()
     {
-        // 80 GiB device, 2 GiB in use after loading (weights, context), 0.75 of it for this worker, 1 GiB for activations.
-        Assert.Equal(60 * GiB - 2 * GiB - GiB, KvCacheBudget.ForGpu(78 * GiB, 80 * GiB, 0.75, GiB));
-        // Another process holding memory shrinks the pool by as much.
-        Assert.Equal(57 * GiB - 10 * GiB, KvCacheBudget.ForGpu(68 * GiB, 80 * GiB, 0.75, GiB));
-        // Nothing left: negative, which the worker refuses at startup as too small for one sequence.
-        Assert.True(KvCacheBudget.ForGpu(10 * GiB, 80 * GiB, 0.5, GiB) < 0);
+        // 80 GiB device, 0.75 of it for this worker, a 2 GiB model, 1 GiB for activations.
+        Assert.Equal(60 * GiB - 2 * GiB - GiB, KvCacheBudget.ForGpu(80 * GiB, 0.75, 2 * GiB, GiB));
+        // Two workers sharing the device at half the share each: each pool is what its own model leaves of its half.
+        Assert.Equal(30 * GiB - 2 * GiB - GiB, KvCacheBudget.ForGpu(80 * GiB, 0.375, 2 * GiB, GiB));
+        // A share smaller than the model: negative, which the worker refuses at startup as too small for one sequence.
+        Assert.True(KvCacheBudget.ForGpu(80 * GiB, 0.01, 2 * GiB, GiB) < 0);
     }
 
     [Fact]

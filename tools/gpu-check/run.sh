@@ -41,7 +41,7 @@ fi
 
 if [[ $steps == *" worker "* ]]; then
   timeout 240 python3 tools/gpu-check/worker_check.py "$engine" 2>&1 | tee "$out/worker-check.txt"
-  grep -h "Engine ready" "$out"/worker-*.txt
+  grep -h "Engine ready" "$out"/worker-*.txt | cut -c1-400
 fi
 
 if [[ $steps == *" bench "* ]]; then

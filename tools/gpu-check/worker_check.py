@@ -18,10 +18,10 @@ def post(port, path, body, stream=False):
         return [json.loads(e) for e in events if e != "[DONE]"]
 
 
-def serve(device, port):
-    log = open(f"{os.environ.get('OUT', '/tmp')}/worker-{device}.txt", "w")
+def serve(device, port, *extra):
+    log = open(f"{os.environ.get('OUT', '/tmp')}/worker-{device}-{port}.txt", "w")
     # float32 on both devices, so that their greedy texts can be compared.
-    worker = subprocess.Popen([f"{folder}/GpuWorker", "--device", device, "--dtype", "float32", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen([f"{folder}/GpuWorker", "--device", device, "--dtype", "float32", "--port", str(port), *extra], stdout=log, stderr=subprocess.STDOUT)
     for _ in range(240):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
@@ -32,8 +32,16 @@ def serve(device, port):
             pass
         time.sleep(0.5)
     worker.kill()
-    raise SystemExit(f"the {device} worker did not become healthy; see worker-{device}.txt")
+    raise SystemExit(f"the {device} worker did not become healthy; see worker-{device}-{port}.txt")
 
+
+if "cuda" in os.environ.get("DEVICES", "cuda cpu").split():
+    # Two workers sharing the GPU, as the AppHost starts them on a one-GPU host: each sizes its pool from its own share.
+    pair = [serve("cuda", port, "--gpu-memory-utilization", "0.45") for port in (8130, 8131)]
+    print("two workers on one GPU at 0.45 each, KV blocks:", [health["checks"]["model"]["data"]["kv_cache_blocks"] for _, health in pair])
+    for worker, _ in pair:
+        worker.terminate()
+        worker.wait(30)
 
 results = {}
 for port, device in enumerate(os.environ.get("DEVICES", "cuda cpu").split(), start=8123):
