@@ -111,11 +111,15 @@ internal static class ComponentProfile
                 RmsNorm.Apply(s.Hidden, normWeight, spec.RmsNormEps);
             }
         }));
-        yield return ("  rotary embedding (q and k)", $"2 x {layers}", Time(() => PerLayer(_ =>
+        yield return ("  rotary embedding (q and k; cos and sin looked up once per step)", $"2 x {layers}", Time(() =>
         {
-            rope.Apply(s.Query, s.Positions);
-            rope.Apply(s.Key, s.Positions);
-        })));
+            var angles = rope.At(s.Positions);
+            PerLayer(_ =>
+            {
+                RotaryEmbedding.Apply(s.Query, angles);
+                RotaryEmbedding.Apply(s.Key, angles);
+            });
+        }));
         yield return ("  KV cache write", $"{layers}", Time(() => PerLayer(l => s.Cache.Write(l, s.Key, s.Value, s.Slots))));
         yield return ("  attention, one SDPA per sequence (gather, group, SDPA, cat)", $"{layers} x {s.Batch}", Time(() => PerLayer(l => PerSequenceAttention(l, fourDimensional: false))));
         yield return ("    of which the K/V gather (index_select by block table)", $"{layers} x {s.Batch}", Time(() => PerLayer(l =>

@@ -78,9 +78,10 @@ public sealed class CausalLanguageModel : IDisposable
 
         using var scope = NewDisposeScope();
         var hidden = embedding.index_select(0, inputIds);
+        var angles = rope.At(positions);
         foreach (var layer in layers)
         {
-            var next = layer.Forward(hidden, positions, rope, batch, cache, cpuDecoder);
+            var next = layer.Forward(hidden, angles, batch, cache, cpuDecoder);
             hidden.Dispose();
             hidden = next;
         }

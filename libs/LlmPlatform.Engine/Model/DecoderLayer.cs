@@ -68,19 +68,19 @@ public sealed class DecoderLayer : IDisposable
     internal Tensor DownWeight => downWeight;
 
     /// <summary>Hidden states [tokens, hidden] in, hidden states out; this layer's new K/V are written to the cache.</summary>
-    internal Tensor Forward(Tensor hidden, Tensor positions, RotaryEmbedding rope, AttentionBatch batch, PagedKvCache cache, CpuDecoder? cpu)
+    internal Tensor Forward(Tensor hidden, RotaryAngles angles, AttentionBatch batch, PagedKvCache cache, CpuDecoder? cpu)
     {
         using var scope = NewDisposeScope();
-        var attended = hidden + Attention(RmsNorm.Apply(hidden, inputNorm, spec.RmsNormEps), positions, rope, batch, cache, cpu);
+        var attended = hidden + Attention(RmsNorm.Apply(hidden, inputNorm, spec.RmsNormEps), angles, batch, cache, cpu);
         var output = attended + Mlp(RmsNorm.Apply(attended, postAttentionNorm, spec.RmsNormEps));
         return output.MoveToOuterDisposeScope();
     }
 
-    private Tensor Attention(Tensor x, Tensor positions, RotaryEmbedding rope, AttentionBatch batch, PagedKvCache cache, CpuDecoder? cpu)
+    private Tensor Attention(Tensor x, RotaryAngles angles, AttentionBatch batch, PagedKvCache cache, CpuDecoder? cpu)
     {
         var tokens = x.shape[0];
-        var q = rope.Apply(linear(x, qWeight, qBias).view(tokens, spec.Heads, spec.HeadDim), positions);
-        var k = rope.Apply(linear(x, kWeight, kBias).view(tokens, spec.KeyValueHeads, spec.HeadDim), positions);
+        var q = RotaryEmbedding.Apply(linear(x, qWeight, qBias).view(tokens, spec.Heads, spec.HeadDim), angles);
+        var k = RotaryEmbedding.Apply(linear(x, kWeight, kBias).view(tokens, spec.KeyValueHeads, spec.HeadDim), angles);
         var v = linear(x, vWeight, vBias).view(tokens, spec.KeyValueHeads, spec.HeadDim);
         cache.Write(index, k, v, batch.SlotMapping);
 
