@@ -23,6 +23,14 @@ public sealed class FleetKeys
     /// <summary>How long a registration outlives its last heartbeat: a stopped or killed worker is gone within this.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// How often both sides retry a lost Redis connection. After a Redis restart the Router keeps a worker missing from
+    /// the registry for one lease from its own reconnect; the client's default exponential backoff (up to 10 s) could
+    /// bring a worker back later than that, and the Router would drop it meanwhile. A steady short retry brings every
+    /// side back within about a second of Redis.
+    /// </summary>
+    public static readonly TimeSpan ReconnectInterval = TimeSpan.FromMilliseconds(500);
+
     private readonly string prefix;
 
     /// <param name="name">Letters, digits, '.', '_' and '-'; null or empty: <see cref="DefaultName"/>.</param>

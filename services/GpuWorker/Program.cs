@@ -3,7 +3,9 @@ using LlmPlatform.GpuWorker;
 using LlmPlatform.GpuWorker.Api;
 using LlmPlatform.GpuWorker.Fleet;
 using LlmPlatform.GpuWorker.Metrics;
+using LlmPlatform.Routing;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServerFlags(args, WorkerOptions.CommandLineFlags);
@@ -24,7 +26,8 @@ builder.Services.ConfigureHttpJsonOptions(json =>
 // Redis carries the worker registry and KV events when the worker runs in a fleet; a lone worker needs none.
 if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString("redis")))
 {
-    builder.AddRedisClient("redis", redis => redis.DisableTracing = true);
+    builder.AddRedisClient("redis", redis => redis.DisableTracing = true,
+        options => options.ReconnectRetryPolicy = new LinearRetry((int)FleetKeys.ReconnectInterval.TotalMilliseconds));
     builder.Services.AddOptions<FleetOptions>().BindConfiguration(FleetOptions.Section);
     builder.Services.AddHostedService<FleetPublisher>();
 }

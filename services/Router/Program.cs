@@ -3,6 +3,7 @@ using LlmPlatform.Router.Fleet;
 using LlmPlatform.Router.Routing;
 using LlmPlatform.Routing;
 using OpenTelemetry.Metrics;
+using StackExchange.Redis;
 using TokenizerClient = LlmPlatform.Contracts.Tokenizer.Tokenizer.TokenizerClient;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -16,7 +17,8 @@ builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheus
 var fleet = !string.IsNullOrEmpty(builder.Configuration.GetConnectionString("redis"));
 if (fleet)
 {
-    builder.AddRedisClient("redis", redis => redis.DisableTracing = true);
+    builder.AddRedisClient("redis", redis => redis.DisableTracing = true,
+        options => options.ReconnectRetryPolicy = new LinearRetry((int)FleetKeys.ReconnectInterval.TotalMilliseconds));
     // The fleet's name namespaces its Redis keys; the workers are given the same (FleetKeys).
     builder.Services.AddSingleton(new FleetKeys(builder.Configuration[FleetKeys.NameConfigurationKey]));
     builder.Services.AddSingleton<FleetView>();
