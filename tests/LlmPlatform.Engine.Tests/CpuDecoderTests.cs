@@ -105,6 +105,47 @@ public sealed class CpuDecoderTests
         }
     }
 
+    /// <summary>
+    /// A step libtorch computes with the C# kernel doing its attention: decodes and a short prefill chunk in the
+    /// kernel, a chunk longer than the kernel takes by SDPA, each sequence's rows of the result from the right one.
+    /// </summary>
+    [Fact]
+    public void A_step_mixing_decodes_and_short_and_long_prefill_chunks_matches_libtorch_attention()
+    {
+        var random = new Random(11);
+        int[] Tokens(int count) => Enumerable.Range(0, count).Select(_ => random.Next(0, 200)).ToArray();
+        var longChunk = Tokens(CpuDecoder.MaxKernelPrefillContext + 8);
+        var shortChunk = Tokens(20);
+        var decoded = Tokens(6);
+        var longBlocks = Enumerable.Range(0, (longChunk.Length + BlockSize - 1) / BlockSize).ToArray();
+        var steps = new[]
+        {
+            new SequenceStep(longBlocks, 0, longChunk),
+            new SequenceStep([80, 81], 0, shortChunk),
+            new SequenceStep([82], 5, decoded[5..]),
+        };
+        Assert.False(CpuDecoder.AttendsInKernel(new SequenceSlice(0, longChunk.Length, longChunk.Length, [])));
+        Assert.True(CpuDecoder.AttendsInKernel(new SequenceSlice(0, shortChunk.Length, shortChunk.Length, [])));
+
+        var results = new List<List<float[]>>();
+        foreach (var kernels in new[] { true, false })
+        {
+            using var model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, CPU, cpuDecodeKernels: kernels);
+            using var cache = new PagedKvCache(model.Spec.Layers, blocks: 84, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+            Run(model, cache, new SequenceStep([82], 0, decoded[..5]));
+            results.Add(Run(model, cache, steps));
+        }
+
+        for (var sequence = 0; sequence < steps.Length; sequence++)
+        {
+            for (var j = 0; j < results[0][sequence].Length; j++)
+            {
+                Assert.True(Math.Abs(results[0][sequence][j] - results[1][sequence][j]) <= 2e-4,
+                    $"sequence {sequence} logit {j}: kernels {results[0][sequence][j]}, libtorch {results[1][sequence][j]}");
+            }
+        }
+    }
+
     private static CausalLanguageModel Load(string name, ScalarType dtype)
     {
         var model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory(name)), dtype, CPU);

@@ -13,7 +13,7 @@ namespace LlmPlatform.Engine.Cpu;
 /// Here one team of threads, kept running across the whole step, splits every projection's rows, so the weights
 /// stream back to back; the activations stay float32. Each row's arithmetic is the same whatever else is in the batch,
 /// so a sequence's decode logits do not depend on its neighbours. Larger batches are compute-bound and go to libtorch,
-/// which calls back into <see cref="AttendDecodes"/> for their decode attention.
+/// which calls back into <see cref="Attend"/> for the attention of their decodes and short prefill chunks.
 /// </summary>
 internal sealed unsafe class CpuDecoder : IDisposable
 {
@@ -22,6 +22,13 @@ internal sealed unsafe class CpuDecoder : IDisposable
     /// once each weight row serves many sequences. 8 is a first choice, not a measured crossover (docs/engine.md).
     /// </summary>
     public const int MaxBatch = 8;
+
+    /// <summary>
+    /// The longest prefill context <see cref="Attend"/> takes. Each query token makes its own pass over the context,
+    /// where libtorch's SDPA works in blocks; on prompts of 512-2,000 tokens the two measured the same, so longer
+    /// chunks, where the passes grow with the square of the length, stay with SDPA (docs/engine.md, "The CPU decode path").
+    /// </summary>
+    public const int MaxKernelPrefillContext = 1024;
 
     private readonly ModelSpec spec;
     private readonly WorkerTeam team;
@@ -104,28 +111,43 @@ internal sealed unsafe class CpuDecoder : IDisposable
     }
 
     /// <summary>
-    /// Decode attention inside libtorch's forward (steps this path does not take whole): <paramref name="q"/> is
-    /// [decodes, heads, head_dim], rotated, and the decodes' new K/V are already in the cache. Returns
-    /// [decodes, heads × head_dim] in q's dtype.
+    /// Whether <see cref="Attend"/> takes this sequence of a step libtorch computes: every decode, and prefill chunks
+    /// whose context is at most <see cref="MaxKernelPrefillContext"/> tokens.
     /// </summary>
-    public Tensor AttendDecodes(int layer, Tensor q, DecodeGroup decodes, PagedKvCache cache)
+    public static bool AttendsInKernel(SequenceSlice sequence) => sequence.QueryLength == 1 || sequence.ContextLength <= MaxKernelPrefillContext;
+
+    /// <summary>
+    /// Attention inside libtorch's forward (steps this path does not take whole): <paramref name="q"/> is
+    /// [tokens, heads, head_dim], rotated, and the step's new K/V are already in the cache. Each new token of
+    /// <paramref name="sequences"/> attends to its sequence's context up to and including itself; the rows of other
+    /// tokens are left zero. All of a step's sequences in one call, where SDPA took a gather, a mask and a dozen small
+    /// libtorch calls per prefill chunk and layer: a step prefilling 32 chunks of 32 tokens went from 726-831 to 662-674
+    /// ms on 2 cores (docs/benchmarks.md). Returns [tokens, heads × head_dim] in q's dtype.
+    /// </summary>
+    public Tensor Attend(int layer, Tensor q, IReadOnlyList<SequenceSlice> sequences, PagedKvCache cache)
     {
         using var scope = NewDisposeScope();
-        var count = decodes.Count;
         var queries32 = q.to(ScalarType.Float32).contiguous();
-        var output32 = empty([count, queryWidth], ScalarType.Float32);
+        var output32 = zeros([q.shape[0], queryWidth], ScalarType.Float32);
         var (queriesAddress, outputAddress) = (MatrixView.Address(queries32), MatrixView.Address(output32));
-        EnsureScoreCapacity(decodes.ContextLengths.Max());
+        var rows = sequences.SelectMany(s => Enumerable.Range(0, s.QueryLength)
+            .Select(t => new QueryRow(s.QueryStart + t, s.ContextLength - s.QueryLength + t + 1, s.BlockTable))).ToArray();
+        if (rows.Length > 0)
+        {
+            EnsureScoreCapacity(rows.Max(r => r.Positions));
+        }
+
         var pools = KvFor(cache);
+        var items = rows.Length * spec.KeyValueHeads;
         team.Run(worker =>
         {
-            var (first, end) = Share(worker, count * spec.Heads);
-            for (var item = first; item < end;)
+            // Every worker takes every team.Size-th (token, KV head) pair: a causal chunk's later tokens see more
+            // positions, so contiguous shares would leave one worker with most of the work.
+            for (var item = worker; item < items; item += team.Size)
             {
-                var (row, head, heads) = HeadRun(item, end);
-                item += heads;
-                var offset = row * queryWidth + head * spec.HeadDim;
-                PagedAttend(worker, layer, head / group, heads, (float*)queriesAddress + offset, decodes.Tables[row], decodes.ContextLengths[row], pools,
+                var (row, kvHead) = (rows[item / spec.KeyValueHeads], item % spec.KeyValueHeads);
+                var offset = row.Row * queryWidth + kvHead * group * spec.HeadDim;
+                PagedAttend(worker, layer, kvHead, group, (float*)queriesAddress + offset, row.BlockTable, row.Positions, pools,
                     null, null, (float*)outputAddress + offset);
             }
         });
@@ -349,6 +371,9 @@ internal sealed unsafe class CpuDecoder : IDisposable
         ((int)((long)count * worker / team.Size), (int)((long)count * (worker + 1) / team.Size));
 
     public void Dispose() => team.Dispose();
+
+    /// <summary>One new token of <see cref="Attend"/>: its row in the step, how many positions it sees, its block table.</summary>
+    private sealed record QueryRow(int Row, int Positions, long[] BlockTable);
 
     /// <summary>One decoding sequence of the step: where its new K/V go, its context length and its block table.</summary>
     private sealed record DecodeRow(long Slot, int ContextLength, long[] BlockTable);

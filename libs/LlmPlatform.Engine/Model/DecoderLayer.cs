@@ -84,39 +84,58 @@ public sealed class DecoderLayer : IDisposable
         var v = linear(x, vWeight, vBias).view(tokens, spec.KeyValueHeads, spec.HeadDim);
         cache.Write(index, k, v, batch.SlotMapping);
 
+        if (cpu is not null)
+        {
+            return linear(CpuAttention(q, batch, cache, cpu), oWeight);
+        }
+
         if (batch.Decodes is { } decodes && batch.Prefills.Count == 0)
         {
             // A pure decode step: rows are the decodes in order.
-            return linear(DecodeAttention(q, decodes, cache, cpu), oWeight);
+            return linear(DecodeAttention(q, decodes, cache), oWeight);
         }
 
         var merged = zeros(tokens, spec.Heads * spec.HeadDim, q.dtype, q.device);
         if (batch.Decodes is { } group)
         {
-            merged.index_copy_(0, group.Rows, DecodeAttention(q.index_select(0, group.Rows), group, cache, cpu));
+            merged.index_copy_(0, group.Rows, DecodeAttention(q.index_select(0, group.Rows), group, cache));
         }
 
         foreach (var prefill in batch.Prefills)
         {
-            var sequence = prefill.Sequence;
-            merged.narrow(0, sequence.QueryStart, sequence.QueryLength).copy_(SequenceAttention(q.narrow(0, sequence.QueryStart, sequence.QueryLength), prefill, cache));
+            AttendPrefill(merged, q, prefill, cache);
         }
 
         return linear(merged, oWeight);
     }
 
     /// <summary>
-    /// All single-token sequences at once: on the CPU by the paged attention kernel; elsewhere in one SDPA call, their
-    /// contexts gathered padded to the longest, a mask hiding the padding, and each sequence's query heads grouped
-    /// under their KV head ([sequences, kv_heads, group, head_dim]).
+    /// On the CPU: the decodes and short prefill chunks of the step in one call to the C# paged-attention kernel, long
+    /// prefill chunks by SDPA.
     /// </summary>
-    private Tensor DecodeAttention(Tensor q, DecodeGroup decodes, PagedKvCache cache, CpuDecoder? cpu)
+    private Tensor CpuAttention(Tensor q, AttentionBatch batch, PagedKvCache cache, CpuDecoder cpu)
     {
-        if (cpu is not null)
+        var merged = cpu.Attend(index, q, batch.Sequences.Where(CpuDecoder.AttendsInKernel).ToList(), cache);
+        foreach (var prefill in batch.Prefills.Where(p => !CpuDecoder.AttendsInKernel(p.Sequence)))
         {
-            return cpu.AttendDecodes(index, q, decodes, cache);
+            AttendPrefill(merged, q, prefill, cache);
         }
 
+        return merged;
+    }
+
+    private void AttendPrefill(Tensor merged, Tensor q, PrefillSlice prefill, PagedKvCache cache)
+    {
+        var sequence = prefill.Sequence;
+        merged.narrow(0, sequence.QueryStart, sequence.QueryLength).copy_(SequenceAttention(q.narrow(0, sequence.QueryStart, sequence.QueryLength), prefill, cache));
+    }
+
+    /// <summary>
+    /// All single-token sequences at once, in one SDPA call: their contexts gathered padded to the longest, a mask
+    /// hiding the padding, and each sequence's query heads grouped under their KV head ([sequences, kv_heads, group, head_dim]).
+    /// </summary>
+    private Tensor DecodeAttention(Tensor q, DecodeGroup decodes, PagedKvCache cache)
+    {
         var group = spec.Heads / spec.KeyValueHeads;
         var (key, value) = cache.ReadPadded(index, decodes.BlockTables, decodes.Count, decodes.MaxBlocks);
         var grouped = q.view(decodes.Count, spec.KeyValueHeads, group, spec.HeadDim);
