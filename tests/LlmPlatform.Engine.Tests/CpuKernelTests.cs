@@ -7,7 +7,7 @@ namespace LlmPlatform.Engine.Tests;
 public sealed unsafe class CpuKernelTests
 {
     [Fact]
-    public void Bfloat16_rounding_matches_libtorch_cast()
+    public void Bfloat16_rounding_and_vector_stores_match_libtorch_cast()
     {
         var random = new Random(3);
         // Random magnitudes, exact ties (low half 0x8000), and values just either side of a tie.
@@ -23,8 +23,15 @@ public sealed unsafe class CpuKernelTests
         var expected = cast.bytes.ToArray();
 
         var actual = values.SelectMany(v => BitConverter.GetBytes(Kernels.ToBFloat16(v))).ToArray();
+        var stored = new byte[expected.Length];
+        fixed (float* source = values)
+        fixed (byte* destination = stored)
+        {
+            Kernels.FromFloat(source, destination, bfloat16: true, values.Length);
+        }
 
         Assert.Equal(expected, actual);
+        Assert.Equal(expected, stored);
     }
 
     [Theory]

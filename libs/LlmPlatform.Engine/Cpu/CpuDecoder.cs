@@ -50,6 +50,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
     {
         this.spec = spec;
         team = new WorkerTeam(threads);
+        RowOps = new RowOps(team);
         this.layers = layers.Select(l => new LayerView(l)).ToArray();
         this.embedding = MatrixView.Of(embedding);
         this.lmHead = MatrixView.Of(lmHead);
@@ -76,6 +77,9 @@ internal sealed unsafe class CpuDecoder : IDisposable
         valueRow = PerWorker(spec.HeadDim);
         scores = PerWorker(group * 256);
     }
+
+    /// <summary>The row-wise operations of the steps libtorch computes, fused, on this decoder's team of threads.</summary>
+    public RowOps RowOps { get; }
 
     /// <summary>Whether this machine runs the kernels natively (x86-64 with AVX2, or wider) and the model's heads fit them.</summary>
     public static bool Supports(ModelSpec spec) => Vector256.IsHardwareAccelerated && spec.HeadDim % 16 == 0;

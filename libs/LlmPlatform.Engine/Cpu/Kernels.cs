@@ -59,9 +59,9 @@ internal static unsafe class Kernels
         return sum;
     }
 
-    /// <summary>y = x / sqrt(mean(x²) + ε) · weight.</summary>
+    /// <summary>Σ x[i]².</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RmsNorm(float* x, float* weight, float* y, int n, float epsilon)
+    public static float SumOfSquares(float* x, int n)
     {
         var squares = Vector256<float>.Zero;
         var i = 0;
@@ -77,8 +77,16 @@ internal static unsafe class Kernels
             sum += x[i] * x[i];
         }
 
-        var scale = 1f / MathF.Sqrt(sum / n + epsilon);
-        for (i = 0; i + 8 <= n; i += 8)
+        return sum;
+    }
+
+    /// <summary>y = x / sqrt(mean(x²) + ε) · weight.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RmsNorm(float* x, float* weight, float* y, int n, float epsilon)
+    {
+        var scale = 1f / MathF.Sqrt(SumOfSquares(x, n) / n + epsilon);
+        var i = 0;
+        for (; i + 8 <= n; i += 8)
         {
             (Vector256.Load(x + i) * scale * Vector256.Load(weight + i)).Store(y + i);
         }
@@ -196,6 +204,7 @@ internal static unsafe class Kernels
     }
 
     /// <summary>n float32 values stored as bfloat16 (round to nearest even, as libtorch casts) or float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FromFloat(float* source, void* destination, bool bfloat16, int n)
     {
         if (!bfloat16)
@@ -205,10 +214,39 @@ internal static unsafe class Kernels
         }
 
         var d = (ushort*)destination;
-        for (var i = 0; i < n; i++)
+        var i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            var lower = RoundedBits(Vector256.Load(source + i)) >> 16;
+            var upper = RoundedBits(Vector256.Load(source + i + 8)) >> 16;
+            Vector256.Narrow(lower, upper).Store(d + i);
+        }
+
+        for (; i < n; i++)
         {
             d[i] = ToBFloat16(source[i]);
         }
+    }
+
+    /// <summary>The float32 nearest <paramref name="value"/> that a bfloat16 holds (what casting there and back gives).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float RoundToBFloat16(float value) => FromBFloat16(ToBFloat16(value));
+
+    /// <summary><see cref="RoundToBFloat16(float)"/> of each lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> RoundToBFloat16(Vector256<float> values) => RoundedBits(values).AsSingle();
+
+    /// <summary>
+    /// The bits of each value rounded to bfloat16 precision, in the high half: round to nearest even, and a NaN kept a
+    /// quiet NaN (as <see cref="ToBFloat16"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> RoundedBits(Vector256<float> values)
+    {
+        var bits = values.AsUInt32();
+        var rounded = (bits + Vector256.Create(0x7FFFu) + ((bits >> 16) & Vector256<uint>.One)) & Vector256.Create(0xFFFF0000u);
+        var quiet = bits | Vector256.Create(0x400000u);
+        return Vector256.ConditionalSelect(Vector256.Equals(values, values).AsUInt32(), rounded, quiet);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -86,7 +86,8 @@ public sealed class CausalLanguageModel : IDisposable
             hidden = next;
         }
 
-        var last = RmsNorm.Apply(hidden.index_select(0, logitRows), finalNorm, Spec.RmsNormEps);
+        var lastRows = hidden.index_select(0, logitRows);
+        var last = cpuDecoder?.RowOps.RmsNorm(lastRows, finalNorm, Spec.RmsNormEps) ?? RmsNorm.Apply(lastRows, finalNorm, Spec.RmsNormEps);
         return linear(last, lmHead).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 

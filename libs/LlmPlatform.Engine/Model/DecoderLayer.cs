@@ -71,16 +71,22 @@ public sealed class DecoderLayer : IDisposable
     internal Tensor Forward(Tensor hidden, RotaryAngles angles, AttentionBatch batch, PagedKvCache cache, CpuDecoder? cpu)
     {
         using var scope = NewDisposeScope();
-        var attended = hidden + Attention(RmsNorm.Apply(hidden, inputNorm, spec.RmsNormEps), angles, batch, cache, cpu);
-        var output = attended + Mlp(RmsNorm.Apply(attended, postAttentionNorm, spec.RmsNormEps));
+        var rows = cpu?.RowOps;
+        var attended = hidden + Attention(Norm(hidden, inputNorm, rows), angles, batch, cache, cpu);
+        var output = attended + Mlp(Norm(attended, postAttentionNorm, rows), rows);
         return output.MoveToOuterDisposeScope();
     }
+
+    /// <summary>On a CPU the row-wise operations run fused (<see cref="RowOps"/>); elsewhere as libtorch calls.</summary>
+    private Tensor Norm(Tensor x, Tensor weight, RowOps? rows) =>
+        rows?.RmsNorm(x, weight, spec.RmsNormEps) ?? RmsNorm.Apply(x, weight, spec.RmsNormEps);
 
     private Tensor Attention(Tensor x, RotaryAngles angles, AttentionBatch batch, PagedKvCache cache, CpuDecoder? cpu)
     {
         var tokens = x.shape[0];
-        var q = RotaryEmbedding.Apply(linear(x, qWeight, qBias).view(tokens, spec.Heads, spec.HeadDim), angles);
-        var k = RotaryEmbedding.Apply(linear(x, kWeight, kBias).view(tokens, spec.KeyValueHeads, spec.HeadDim), angles);
+        Tensor Rotate(Tensor t) => cpu?.RowOps.Rotate(t, angles) ?? RotaryEmbedding.Apply(t, angles);
+        var q = Rotate(linear(x, qWeight, qBias).view(tokens, spec.Heads, spec.HeadDim));
+        var k = Rotate(linear(x, kWeight, kBias).view(tokens, spec.KeyValueHeads, spec.HeadDim));
         var v = linear(x, vWeight, vBias).view(tokens, spec.KeyValueHeads, spec.HeadDim);
         cache.Write(index, k, v, batch.SlotMapping);
 
@@ -167,7 +173,11 @@ public sealed class DecoderLayer : IDisposable
         return output.view(spec.KeyValueHeads, group, queries, spec.HeadDim).permute(2, 0, 1, 3).reshape(queries, spec.Heads * spec.HeadDim);
     }
 
-    private Tensor Mlp(Tensor x) => linear(silu(linear(x, gateWeight)) * linear(x, upWeight), downWeight);
+    private Tensor Mlp(Tensor x, RowOps? rows)
+    {
+        var (gate, up) = (linear(x, gateWeight), linear(x, upWeight));
+        return linear(rows?.SiluMultiply(gate, up) ?? silu(gate) * up, downWeight);
+    }
 
     public void Dispose()
     {
