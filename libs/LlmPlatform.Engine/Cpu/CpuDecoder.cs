@@ -19,7 +19,8 @@ internal sealed unsafe class CpuDecoder : IDisposable
 {
     /// <summary>
     /// Above this many sequences a decode step goes to libtorch, whose bfloat16 GEMM outruns these float32 FMA loops
-    /// once each weight row serves many sequences. 8 is a first choice, not a measured crossover (docs/engine.md).
+    /// once each weight row serves many sequences: on the SmolLM-135M shape the two crossed between 9 and 11
+    /// sequences (docs/engine.md, "The CPU decode path").
     /// </summary>
     public const int MaxBatch = 8;
 
