@@ -126,6 +126,80 @@ public sealed unsafe class CpuKernelTests
         }
     }
 
+    /// <summary>
+    /// Chunk attention against a plain double-precision causal softmax(q·Kᵀ/√d)·V: a run of tokens after a cached prefix
+    /// (or none), a scattered block table with a partial last block, context lengths on and off whole vectors and past
+    /// 32 positions, head sizes that take the 32-wide, the 16-wide and both value loops, bfloat16 and float32 pools.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 0, 16, true)]
+    [InlineData(48, 21, 5, false)]
+    [InlineData(64, 40, 16, true)]
+    [InlineData(128, 3, 2, false)]
+    public void Chunk_attention_matches_a_plain_causal_reference(int headDim, int start, int tokens, bool bfloat16)
+    {
+        const int blockSize = 16, kvHeads = 3, kvHead = 2, heads = 2, blocks = 8;
+        var random = new Random(headDim * 100 + start);
+        float Next() => (float)(random.NextDouble() * 2 - 1);
+        var slots = blocks * blockSize * kvHeads * headDim;
+        var keys = Enumerable.Range(0, slots).Select(_ => Next()).ToArray();
+        var values = Enumerable.Range(0, slots).Select(_ => Next()).ToArray();
+        if (bfloat16)
+        {
+            keys = keys.Select(v => Kernels.FromBFloat16(Kernels.ToBFloat16(v))).ToArray();
+            values = values.Select(v => Kernels.FromBFloat16(Kernels.ToBFloat16(v))).ToArray();
+        }
+
+        long[] table = [6, 1, 4, 7];
+        var stride = heads * headDim + 8;
+        var queries = Enumerable.Range(0, tokens * stride).Select(_ => Next()).ToArray();
+        var scale = 1f / MathF.Sqrt(headDim);
+        var context = start + tokens;
+        var output = new float[tokens * stride];
+        var keys32 = new float[ChunkAttention.Padded(context) * headDim];
+        var values32 = new float[ChunkAttention.Padded(context) * headDim];
+        var scores = new float[ChunkAttention.Padded(context)];
+
+        float[] Row(float[] pool, int t) =>
+            pool.AsSpan((int)(((table[t / blockSize] * blockSize + t % blockSize) * kvHeads + kvHead) * headDim), headDim).ToArray();
+        var keyBits = keys.Select(Kernels.ToBFloat16).ToArray();
+        var valueBits = values.Select(Kernels.ToBFloat16).ToArray();
+        fixed (float* q = queries, k = keys, v = values, o = output, k32 = keys32, v32 = values32, s = scores)
+        fixed (ushort* kb = keyBits, vb = valueBits)
+        {
+            if (bfloat16)
+            {
+                ChunkAttention.Attend<BFloat16Element>(q, o, stride, tokens, heads, headDim, scale, kb, vb, kvHeads, kvHead, table, blockSize, start, k32, v32, s);
+            }
+            else
+            {
+                ChunkAttention.Attend<Float32Element>(q, o, stride, tokens, heads, headDim, scale, k, v, kvHeads, kvHead, table, blockSize, start, k32, v32, s);
+            }
+        }
+
+        for (var t = 0; t < tokens; t++)
+        {
+            var keyRows = Enumerable.Range(0, start + t + 1).Select(p => Row(keys, p)).ToArray();
+            var valueRows = Enumerable.Range(0, start + t + 1).Select(p => Row(values, p)).ToArray();
+            for (var i = 0; i < heads; i++)
+            {
+                var query = t * stride + i * headDim;
+                var logits = keyRows.Select(key => key.Select((x, d) => (double)x * queries[query + d]).Sum() * scale).ToArray();
+                var max = logits.Max();
+                var weights = logits.Select(l => Math.Exp(l - max)).ToArray();
+                var total = weights.Sum();
+                for (var d = 0; d < headDim; d++)
+                {
+                    var expected = valueRows.Select((row, p) => weights[p] / total * row[d]).Sum();
+                    Assert.Equal(expected, output[query + d], 1e-5);
+                }
+            }
+        }
+
+        // The padding between rows is the caller's and stays untouched.
+        Assert.All(Enumerable.Range(0, tokens), t => Assert.All(output.AsSpan(t * stride + heads * headDim, 8).ToArray(), x => Assert.Equal(0f, x)));
+    }
+
     [Fact]
     public void Team_phases_run_in_order_on_every_worker()
     {

@@ -45,6 +45,9 @@ internal sealed unsafe class CpuDecoder : IDisposable
     private readonly float[] hidden, queries, keys, values, attended, gate, up, cos, sin;
     private readonly float[][] normed, keyRow, valueRow;
     private float[][] scores;
+
+    // Per worker, ChunkAttention's float32 copies of a context's K (transposed) and V, and its scores; grown on demand.
+    private float[][] chunkKeys, chunkValues, chunkScores;
     private KvView? kv;
 
     public CpuDecoder(ModelSpec spec, IReadOnlyList<DecoderLayer> layers, Tensor embedding, Tensor lmHead, Tensor finalNorm, int threads)
@@ -77,6 +80,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
         keyRow = PerWorker(spec.HeadDim);
         valueRow = PerWorker(spec.HeadDim);
         scores = PerWorker(group * 256);
+        (chunkKeys, chunkValues, chunkScores) = (PerWorker(0), PerWorker(0), PerWorker(0));
     }
 
     /// <summary>The row-wise operations of the steps libtorch computes, fused, on this decoder's team of threads.</summary>
@@ -135,28 +139,70 @@ internal sealed unsafe class CpuDecoder : IDisposable
         var queries32 = q.to(ScalarType.Float32).contiguous();
         var output32 = zeros([q.shape[0], queryWidth], ScalarType.Float32);
         var (queriesAddress, outputAddress) = (MatrixView.Address(queries32), MatrixView.Address(output32));
-        var rows = sequences.SelectMany(s => Enumerable.Range(0, s.QueryLength)
-            .Select(t => new QueryRow(s.QueryStart + t, s.ContextLength - s.QueryLength + t + 1, s.BlockTable))).ToArray();
-        if (rows.Length > 0)
+
+        // Work items of similar size: a decode per KV head, and a prefill chunk per KV head in runs of tokens that
+        // share one copy of their context (ChunkAttention).
+        var items = new List<AttentionItem>();
+        foreach (var sequence in sequences)
         {
-            EnsureScoreCapacity(rows.Max(r => r.Positions));
+            var first = sequence.ContextLength - sequence.QueryLength;
+            for (var run = 0; run < sequence.QueryLength; run += ChunkAttention.RunTokens)
+            {
+                var tokens = Math.Min(ChunkAttention.RunTokens, sequence.QueryLength - run);
+                for (var kvHead = 0; kvHead < spec.KeyValueHeads; kvHead++)
+                {
+                    items.Add(new AttentionItem(sequence.QueryStart + run, tokens, first + run, kvHead, sequence.BlockTable));
+                }
+            }
+        }
+
+        if (items.Count > 0)
+        {
+            var longest = items.Max(i => i.Start + i.Tokens);
+            EnsureScoreCapacity(longest);
+            EnsureChunkCapacity(longest);
         }
 
         var pools = KvFor(cache);
-        var items = rows.Length * spec.KeyValueHeads;
         team.Run(worker =>
         {
-            // Every worker takes every team.Size-th (token, KV head) pair: a causal chunk's later tokens see more
-            // positions, so contiguous shares would leave one worker with most of the work.
-            for (var item = worker; item < items; item += team.Size)
+            // Every worker takes every team.Size-th item: a chunk's later runs see more positions, so contiguous
+            // shares would leave one worker with most of the work.
+            for (var index = worker; index < items.Count; index += team.Size)
             {
-                var (row, kvHead) = (rows[item / spec.KeyValueHeads], item % spec.KeyValueHeads);
-                var offset = row.Row * queryWidth + kvHead * group * spec.HeadDim;
-                PagedAttend(worker, layer, kvHead, group, (float*)queriesAddress + offset, row.BlockTable, row.Positions, pools,
-                    null, null, (float*)outputAddress + offset);
+                var item = items[index];
+                var offset = item.Row * queryWidth + item.KvHead * group * spec.HeadDim;
+                var itemQueries = (float*)queriesAddress + offset;
+                var itemOutput = (float*)outputAddress + offset;
+                if (item.Tokens == 1)
+                {
+                    PagedAttend(worker, layer, item.KvHead, group, itemQueries, item.BlockTable, item.Start + 1, pools, null, null, itemOutput);
+                }
+                else
+                {
+                    ChunkAttend(worker, layer, item, itemQueries, itemOutput, pools);
+                }
             }
         });
         return output32.to(q.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><see cref="ChunkAttention.Attend"/> over the pools' element type, with this worker's scratch.</summary>
+    private void ChunkAttend(int worker, int layer, AttentionItem item, float* queries, float* output, KvView pools)
+    {
+        fixed (float* keys32 = chunkKeys[worker], values32 = chunkValues[worker], scoreP = chunkScores[worker])
+        {
+            if (pools.IsBFloat16)
+            {
+                ChunkAttention.Attend<BFloat16Element>(queries, output, queryWidth, item.Tokens, group, spec.HeadDim, scale, pools.Keys(layer), pools.Values(layer),
+                    spec.KeyValueHeads, item.KvHead, item.BlockTable, pools.BlockSize, item.Start, keys32, values32, scoreP);
+            }
+            else
+            {
+                ChunkAttention.Attend<Float32Element>(queries, output, queryWidth, item.Tokens, group, spec.HeadDim, scale, pools.Keys(layer), pools.Values(layer),
+                    spec.KeyValueHeads, item.KvHead, item.BlockTable, pools.BlockSize, item.Start, keys32, values32, scoreP);
+            }
+        }
     }
 
     /// <summary>
@@ -210,6 +256,18 @@ internal sealed unsafe class CpuDecoder : IDisposable
                 c[row * half + i] = (float)Math.Cos(angle);
                 s[row * half + i] = (float)Math.Sin(angle);
             }
+        }
+    }
+
+    private void EnsureChunkCapacity(int contextLength)
+    {
+        var positions = ChunkAttention.Padded(contextLength);
+        if (chunkScores[0].Length < positions)
+        {
+            float[][] PerWorker(int length) => chunkScores.Select(_ => GC.AllocateArray<float>(length, pinned: true)).ToArray();
+            chunkKeys = PerWorker(positions * spec.HeadDim);
+            chunkValues = PerWorker(positions * spec.HeadDim);
+            chunkScores = PerWorker(positions);
         }
     }
 
@@ -377,8 +435,11 @@ internal sealed unsafe class CpuDecoder : IDisposable
 
     public void Dispose() => team.Dispose();
 
-    /// <summary>One new token of <see cref="Attend"/>: its row in the step, how many positions it sees, its block table.</summary>
-    private sealed record QueryRow(int Row, int Positions, long[] BlockTable);
+    /// <summary>
+    /// Work of <see cref="Attend"/>: <paramref name="Tokens"/> consecutive new tokens of a sequence from step row
+    /// <paramref name="Row"/>, the first at position <paramref name="Start"/>, for the query heads of one KV head.
+    /// </summary>
+    private sealed record AttentionItem(int Row, int Tokens, int Start, int KvHead, long[] BlockTable);
 
     /// <summary>One decoding sequence of the step: where its new K/V go, its context length and its block table.</summary>
     private sealed record DecodeRow(long Slot, int ContextLength, long[] BlockTable);
