@@ -25,11 +25,11 @@ internal sealed unsafe class CpuDecoder : IDisposable
     public const int MaxBatch = 8;
 
     /// <summary>
-    /// The longest prefill context <see cref="Attend"/> takes. Each query token makes its own pass over the context,
-    /// where libtorch's SDPA works in blocks; on prompts of 512-2,000 tokens the two measured the same, so longer
-    /// chunks, where the passes grow with the square of the length, stay with SDPA (docs/engine.md, "The CPU decode path").
+    /// The longest prefill context <see cref="Attend"/> takes. Its chunk kernel scores every query against a float32
+    /// copy of the whole context, where libtorch's SDPA works in cache-sized blocks: with four prompts at once the two
+    /// took the same time at 512 tokens, and SDPA 5-15% less at 1,024 and 2,000 (docs/benchmarks.md, "Chunk attention").
     /// </summary>
-    public const int MaxKernelPrefillContext = 1024;
+    public const int MaxKernelPrefillContext = 512;
 
     private readonly ModelSpec spec;
     private readonly WorkerTeam team;
