@@ -116,8 +116,8 @@ public sealed class DecoderLayer : IDisposable
     }
 
     /// <summary>
-    /// On the CPU: the decodes and short prefill chunks of the step in one call to the C# paged-attention kernel, long
-    /// prefill chunks by SDPA.
+    /// On the CPU: the decodes and short prefill chunks of the step in one call to the C# attention kernels
+    /// (<see cref="CpuDecoder.Attend"/>), long prefill chunks by SDPA.
     /// </summary>
     private Tensor CpuAttention(Tensor q, AttentionBatch batch, PagedKvCache cache, CpuDecoder cpu)
     {
