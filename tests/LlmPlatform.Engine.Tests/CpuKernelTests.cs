@@ -72,14 +72,7 @@ public sealed unsafe class CpuKernelTests
         const int blockSize = 16, kvHeads = 3, kvHead = 1, count = 3, blocks = 8;
         var random = new Random(headDim * 100 + cached);
         float Next() => (float)(random.NextDouble() * 2 - 1);
-        var slots = blocks * blockSize * kvHeads * headDim;
-        var keys = Enumerable.Range(0, slots).Select(_ => Next()).ToArray();
-        var values = Enumerable.Range(0, slots).Select(_ => Next()).ToArray();
-        if (bfloat16)
-        {
-            keys = keys.Select(v => Kernels.FromBFloat16(Kernels.ToBFloat16(v))).ToArray();
-            values = values.Select(v => Kernels.FromBFloat16(Kernels.ToBFloat16(v))).ToArray();
-        }
+        var (keys, values) = RandomPools(Next, blocks * blockSize * kvHeads * headDim, bfloat16);
 
         long[] table = [5, 2, 7, 0];
         var queries = Enumerable.Range(0, count * headDim).Select(_ => Next()).ToArray();
@@ -114,15 +107,7 @@ public sealed unsafe class CpuKernelTests
 
         for (var i = 0; i < count; i++)
         {
-            var logits = keyRows.Select(key => key.Select((x, d) => (double)x * queries[i * headDim + d]).Sum() * scale).ToArray();
-            var max = logits.Max();
-            var weights = logits.Select(l => Math.Exp(l - max)).ToArray();
-            var total = weights.Sum();
-            for (var d = 0; d < headDim; d++)
-            {
-                var expected = valueRows.Select((row, t) => weights[t] / total * row[d]).Sum();
-                Assert.Equal(expected, output[i * headDim + d], 1e-5);
-            }
+            AssertAttends(keyRows, valueRows, queries, output, i * headDim, headDim, scale);
         }
     }
 
@@ -141,14 +126,7 @@ public sealed unsafe class CpuKernelTests
         const int blockSize = 16, kvHeads = 3, kvHead = 2, heads = 2, blocks = 8;
         var random = new Random(headDim * 100 + start);
         float Next() => (float)(random.NextDouble() * 2 - 1);
-        var slots = blocks * blockSize * kvHeads * headDim;
-        var keys = Enumerable.Range(0, slots).Select(_ => Next()).ToArray();
-        var values = Enumerable.Range(0, slots).Select(_ => Next()).ToArray();
-        if (bfloat16)
-        {
-            keys = keys.Select(v => Kernels.FromBFloat16(Kernels.ToBFloat16(v))).ToArray();
-            values = values.Select(v => Kernels.FromBFloat16(Kernels.ToBFloat16(v))).ToArray();
-        }
+        var (keys, values) = RandomPools(Next, blocks * blockSize * kvHeads * headDim, bfloat16);
 
         long[] table = [6, 1, 4, 7];
         var stride = heads * headDim + 8;
@@ -183,21 +161,38 @@ public sealed unsafe class CpuKernelTests
             var valueRows = Enumerable.Range(0, start + t + 1).Select(p => Row(values, p)).ToArray();
             for (var i = 0; i < heads; i++)
             {
-                var query = t * stride + i * headDim;
-                var logits = keyRows.Select(key => key.Select((x, d) => (double)x * queries[query + d]).Sum() * scale).ToArray();
-                var max = logits.Max();
-                var weights = logits.Select(l => Math.Exp(l - max)).ToArray();
-                var total = weights.Sum();
-                for (var d = 0; d < headDim; d++)
-                {
-                    var expected = valueRows.Select((row, p) => weights[p] / total * row[d]).Sum();
-                    Assert.Equal(expected, output[query + d], 1e-5);
-                }
+                AssertAttends(keyRows, valueRows, queries, output, t * stride + i * headDim, headDim, scale);
             }
         }
 
         // The padding between rows is the caller's and stays untouched.
         Assert.All(Enumerable.Range(0, tokens), t => Assert.All(output.AsSpan(t * stride + heads * headDim, 8).ToArray(), x => Assert.Equal(0f, x)));
+    }
+
+    /// <summary>K and V pools of <paramref name="slots"/> random values each, rounded to bfloat16 when stored so.</summary>
+    private static (float[] Keys, float[] Values) RandomPools(Func<float> next, int slots, bool bfloat16)
+    {
+        var keys = Enumerable.Range(0, slots).Select(_ => next()).ToArray();
+        var values = Enumerable.Range(0, slots).Select(_ => next()).ToArray();
+        float[] Stored(float[] pool) => bfloat16 ? pool.Select(v => Kernels.FromBFloat16(Kernels.ToBFloat16(v))).ToArray() : pool;
+        return (Stored(keys), Stored(values));
+    }
+
+    /// <summary>
+    /// output[at..at + headDim] equals softmax(scale · q · Kᵀ) · V in double precision, q = queries[at..], K and V the
+    /// given rows in position order.
+    /// </summary>
+    private static void AssertAttends(float[][] keyRows, float[][] valueRows, float[] queries, float[] output, int at, int headDim, float scale)
+    {
+        var logits = keyRows.Select(key => key.Select((x, d) => (double)x * queries[at + d]).Sum() * scale).ToArray();
+        var max = logits.Max();
+        var weights = logits.Select(l => Math.Exp(l - max)).ToArray();
+        var total = weights.Sum();
+        for (var d = 0; d < headDim; d++)
+        {
+            var expected = valueRows.Select((row, p) => weights[p] / total * row[d]).Sum();
+            Assert.Equal(expected, output[at + d], 1e-5);
+        }
     }
 
     [Fact]
