@@ -299,14 +299,14 @@ internal sealed unsafe class CpuDecoder : IDisposable
                     Kernels.RmsNorm(hiddenP + b * h, layer.InputNorm, n + b * h, h, (float)spec.RmsNormEps);
                 }
 
-                var (first, end) = Share(worker, queryWidth + 2 * keyValueWidth);
+                var (first, end) = team.Share(worker, queryWidth + 2 * keyValueWidth);
                 Project(layer.Q, layer.QBias, n, q, rows, first, end, 0);
                 Project(layer.K, layer.KBias, n, k, rows, first, end, queryWidth);
                 Project(layer.V, layer.VBias, n, v, rows, first, end, queryWidth + keyValueWidth);
                 team.Barrier();
 
                 // Attention: the workers split the (sequence, query head) pairs; consecutive heads under one KV head go together.
-                var (firstItem, endItem) = Share(worker, rows * spec.Heads);
+                var (firstItem, endItem) = team.Share(worker, rows * spec.Heads);
                 for (var item = firstItem; item < endItem;)
                 {
                     var (row, head, count) = HeadRun(item, endItem);
@@ -316,7 +316,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
 
                 team.Barrier();
 
-                (first, end) = Share(worker, h);
+                (first, end) = team.Share(worker, h);
                 AddProjection(layer.O, attn, hiddenP, rows, first, end);
                 team.Barrier();
 
@@ -326,7 +326,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
                 }
 
                 var width = spec.IntermediateSize;
-                (first, end) = Share(worker, width);
+                (first, end) = team.Share(worker, width);
                 for (var r = first; r < end; r++)
                 {
                     for (var b = 0; b < rows; b++)
@@ -343,7 +343,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
 
                 team.Barrier();
 
-                (first, end) = Share(worker, h);
+                (first, end) = team.Share(worker, h);
                 AddProjection(layer.Down, g, hiddenP, rows, first, end);
                 team.Barrier();
             }
@@ -356,7 +356,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
                 }
             }
 
-            var (firstToken, endToken) = Share(worker, lmHead.Rows);
+            var (firstToken, endToken) = team.Share(worker, lmHead.Rows);
             for (var r = firstToken; r < endToken; r++)
             {
                 for (var j = 0; j < outputRows.Length; j++)
@@ -428,10 +428,6 @@ internal sealed unsafe class CpuDecoder : IDisposable
             PagedAttend(worker, layer, kvHead, count, heads, step.BlockTable, step.ContextLength - 1, kv, keyP, valueP, attn + row * queryWidth + head * d);
         }
     }
-
-    /// <summary>Worker <paramref name="worker"/>'s contiguous share of <paramref name="count"/> items.</summary>
-    private (int First, int End) Share(int worker, int count) =>
-        ((int)((long)count * worker / team.Size), (int)((long)count * (worker + 1) / team.Size));
 
     public void Dispose() => team.Dispose();
 

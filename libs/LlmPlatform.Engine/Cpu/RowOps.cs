@@ -34,7 +34,7 @@ internal sealed unsafe class RowOps(WorkerTeam team)
             var row = stackalloc float[width];
             fixed (float* w = weights)
             {
-                var (first, end) = Share(worker, input.Rows);
+                var (first, end) = team.Share(worker, input.Rows);
                 for (var r = first; r < end; r++)
                 {
                     Kernels.ToFloat(input.At((long)r * width), rounded, row, width);
@@ -69,7 +69,7 @@ internal sealed unsafe class RowOps(WorkerTeam team)
         {
             var gates = stackalloc float[width];
             var ups = stackalloc float[width];
-            var (first, end) = Share(worker, g.Rows);
+            var (first, end) = team.Share(worker, g.Rows);
             for (var r = first; r < end; r++)
             {
                 Kernels.ToFloat(g.At((long)r * width), rounded, gates, width);
@@ -111,7 +111,7 @@ internal sealed unsafe class RowOps(WorkerTeam team)
             var head = stackalloc float[dim];
             var c = stackalloc float[dim];
             var s = stackalloc float[dim];
-            var (first, end) = Share(worker, input.Rows * heads);
+            var (first, end) = team.Share(worker, input.Rows * heads);
             var token = -1;
             for (var item = first; item < end; item++)
             {
@@ -143,7 +143,4 @@ internal sealed unsafe class RowOps(WorkerTeam team)
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Round(Vector256<float> values, bool toBFloat16) => toBFloat16 ? Kernels.RoundToBFloat16(values) : values;
-
-    private (int First, int End) Share(int worker, int count) =>
-        ((int)((long)count * worker / team.Size), (int)((long)count * (worker + 1) / team.Size));
 }

@@ -56,6 +56,10 @@ internal sealed class WorkerTeam : IDisposable
         }
     }
 
+    /// <summary>Worker <paramref name="worker"/>'s contiguous share of <paramref name="count"/> items, as even as can be.</summary>
+    public (int First, int End) Share(int worker, int count) =>
+        ((int)((long)count * worker / Size), (int)((long)count * (worker + 1) / Size));
+
     /// <summary>Waits until every worker of the current run has reached this point.</summary>
     public void Barrier()
     {
