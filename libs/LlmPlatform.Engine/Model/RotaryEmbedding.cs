@@ -22,13 +22,13 @@ public sealed class RotaryEmbedding : IDisposable
         sin = angles.sin().to(dtype, device).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Rotates <paramref name="x"/> [tokens, heads, head_dim] by each token's position.</summary>
     /// <summary>
     /// The cos and sin rows of a step's positions, [tokens, 1, head_dim], in the caller's dispose scope. Looked up once
     /// per step rather than twice per layer (a 30-layer step made 240 of these libtorch calls).
     /// </summary>
     public RotaryAngles At(Tensor positions) => new(cos.index_select(0, positions).unsqueeze(1), sin.index_select(0, positions).unsqueeze(1));
 
+    /// <summary>Rotates <paramref name="x"/> [tokens, heads, head_dim] by each token's angles (<see cref="At"/>).</summary>
     public static Tensor Apply(Tensor x, RotaryAngles angles)
     {
         using var scope = NewDisposeScope();
