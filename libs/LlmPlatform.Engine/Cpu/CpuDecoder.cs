@@ -129,7 +129,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
     /// Attention inside libtorch's forward (steps this path does not take whole): <paramref name="q"/> is
     /// [tokens, heads, head_dim], rotated, and the step's new K/V are already in the cache. Each new token of
     /// <paramref name="sequences"/> attends to its sequence's context up to and including itself; the rows of other
-    /// tokens are left zero. All of a step's sequences in one call, where SDPA took a gather, a mask and a dozen small
+    /// tokens are left unwritten, for the caller to fill (every row of a step belongs to one sequence). All of a step's sequences in one call, where SDPA took a gather, a mask and a dozen small
     /// libtorch calls per prefill chunk and layer: a step prefilling 32 chunks of 32 tokens went from 726-831 to 662-674
     /// ms on 2 cores (docs/benchmarks.md). Returns [tokens, heads × head_dim] in q's dtype.
     /// </summary>
@@ -137,7 +137,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
     {
         using var scope = NewDisposeScope();
         var queries32 = q.to(ScalarType.Float32).contiguous();
-        var output32 = zeros([q.shape[0], queryWidth], ScalarType.Float32);
+        var output32 = empty([q.shape[0], queryWidth], ScalarType.Float32);
         var (queriesAddress, outputAddress) = (MatrixView.Address(queries32), MatrixView.Address(output32));
 
         // Work items of similar size: a decode per KV head, and a prefill chunk per KV head in runs of tokens that
