@@ -97,6 +97,50 @@ public sealed class ForwardPassTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Prefill_chunks_of_different_lengths_in_one_step_match_the_reference_at_every_row(bool cpuDecodeKernels)
+    {
+        var reference = ReferenceCases.Logits("llama-gqa");
+        var tokens = reference.Tokens;
+        using var model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, TestDevice.Compute, cpuDecodeKernels);
+        using var cache = Cache(model);
+        Step(model, cache, new SequenceStep([0, 1], 0, tokens[..10]), allRows: false);
+
+        // Chunks of 7, 5, 3 and 2 tokens, which libtorch attends in padded groups: the longest continues a cached
+        // sequence across a block boundary, the others start new ones.
+        SequenceStep[] steps =
+        [
+            new([0, 1], 10, tokens[10..17]),
+            new([2], 0, tokens[..5]),
+            new([3], 0, tokens[..3]),
+            new([4], 0, tokens[..2]),
+        ];
+        var (ids, positions, batch, _) = StepInputs.Build(BlockSize, model.Device, steps);
+        var groups = PrefillGroup.Partition(batch.Sequences, BlockSize, model.Spec.Heads / model.Spec.KeyValueHeads, CPU);
+        Assert.Contains(groups, g => g.Count > 1 && g.ValidPositions is not null);
+        foreach (var group in groups)
+        {
+            group.Dispose();
+        }
+
+        using (batch)
+        using (var all = StepInputs.Rows(0, steps.Sum(s => s.NewTokens.Length), model.Device))
+        using (var logits = model.Forward(ids, positions, batch, cache, all))
+        {
+            var rows = Rows(logits);
+            var row = 0;
+            foreach (var step in steps)
+            {
+                for (var i = 0; i < step.NewTokens.Length; i++, row++)
+                {
+                    AssertMatches(reference.Rows[step.CachedTokens + i], rows[row], Tolerance, $"chunk at {step.BlockTable[0]}, position {step.CachedTokens + i}");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Bfloat16_compute_stays_close_to_float32()
     {

@@ -73,7 +73,7 @@ internal static class ComponentProfile
             }
         }
 
-        // What DecoderLayer.SequenceAttention does for one decode: its context gathered by block table, query heads
+        // Attention one sequence at a time, as the engine's first version did for every decode: its context gathered by block table, query heads
         // grouped under their KV head, SDPA; fourDimensional is the variant that hands SDPA [1, kv_heads, group, d].
         void PerSequenceAttention(int layer, bool fourDimensional)
         {

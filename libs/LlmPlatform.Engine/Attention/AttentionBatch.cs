@@ -10,9 +10,6 @@ namespace LlmPlatform.Engine.Attention;
 /// </summary>
 public sealed record SequenceSlice(int QueryStart, int QueryLength, int ContextLength, long[] BlockTable);
 
-/// <summary>A sequence with several new tokens (a prefill chunk), and its block table on the compute device.</summary>
-public sealed record PrefillSlice(SequenceSlice Sequence, Tensor BlockTable);
-
 /// <summary>
 /// The attention metadata of one forward step over several sequences (prefill chunks and decodes together):
 /// where each new token's K/V goes in the paged cache, and each sequence's slice. Its tensors are made on the device
@@ -25,7 +22,6 @@ public sealed class AttentionBatch : IDisposable
         SlotMapping = tensor(slotMapping, device: device);
         Sequences = sequences;
         Decodes = DecodeGroup.From(sequences, device);
-        Prefills = sequences.Where(s => s.QueryLength > 1).Select(s => new PrefillSlice(s, tensor(s.BlockTable, device: device))).ToList();
     }
 
     /// <summary>For every new token, its slot in the cache: block id × block size + offset in the block (int64).</summary>
@@ -33,8 +29,8 @@ public sealed class AttentionBatch : IDisposable
 
     public IReadOnlyList<SequenceSlice> Sequences { get; }
 
-    /// <summary>The sequences with several new tokens (prefill chunks), attended one by one.</summary>
-    public IReadOnlyList<PrefillSlice> Prefills { get; }
+    /// <summary>Whether any sequence has several new tokens (a prefill chunk); the model groups those (<see cref="PrefillGroup"/>).</summary>
+    public bool HasPrefills => Sequences.Count > (Decodes?.Count ?? 0);
 
     /// <summary>The sequences with one new token each, attended together in one call per layer; null when none.</summary>
     public DecodeGroup? Decodes { get; }
@@ -43,10 +39,6 @@ public sealed class AttentionBatch : IDisposable
     {
         SlotMapping.Dispose();
         Decodes?.Dispose();
-        foreach (var prefill in Prefills)
-        {
-            prefill.BlockTable.Dispose();
-        }
     }
 }
 

@@ -90,7 +90,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
     public static bool Supports(ModelSpec spec) => Vector256.IsHardwareAccelerated && spec.HeadDim % 16 == 0;
 
     /// <summary>Whether this path takes <paramref name="batch"/>: decodes only, at most <see cref="MaxBatch"/>.</summary>
-    public static bool Takes(AttentionBatch batch) => batch.Prefills.Count == 0 && batch.Sequences.Count <= MaxBatch;
+    public static bool Takes(AttentionBatch batch) => !batch.HasPrefills && batch.Sequences.Count <= MaxBatch;
 
     /// <summary>
     /// One decode step: every sequence of <paramref name="batch"/> has exactly one new token (row i is sequence i).

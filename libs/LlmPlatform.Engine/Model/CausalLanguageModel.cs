@@ -79,11 +79,23 @@ public sealed class CausalLanguageModel : IDisposable
         using var scope = NewDisposeScope();
         var hidden = embedding.index_select(0, inputIds);
         var angles = rope.At(positions);
-        foreach (var layer in layers)
+        var chunks = batch.Sequences.Where(s => s.QueryLength > 1 && (cpuDecoder is null || !CpuDecoder.AttendsInKernel(s)));
+        var prefills = PrefillGroup.Partition(chunks, cache.BlockSize, Spec.Heads / Spec.KeyValueHeads, Device);
+        try
         {
-            var next = layer.Forward(hidden, angles, batch, cache, cpuDecoder);
-            hidden.Dispose();
-            hidden = next;
+            foreach (var layer in layers)
+            {
+                var next = layer.Forward(hidden, angles, batch, prefills, cache, cpuDecoder);
+                hidden.Dispose();
+                hidden = next;
+            }
+        }
+        finally
+        {
+            foreach (var prefill in prefills)
+            {
+                prefill.Dispose();
+            }
         }
 
         var lastRows = hidden.index_select(0, logitRows);

@@ -67,12 +67,16 @@ public sealed class DecoderLayer : IDisposable
 
     internal Tensor DownWeight => downWeight;
 
-    /// <summary>Hidden states [tokens, hidden] in, hidden states out; this layer's new K/V are written to the cache.</summary>
-    internal Tensor Forward(Tensor hidden, RotaryAngles angles, AttentionBatch batch, PagedKvCache cache, CpuDecoder? cpu)
+    /// <summary>
+    /// Hidden states [tokens, hidden] in, hidden states out; this layer's new K/V are written to the cache. The step's
+    /// prefill chunks that libtorch attends come grouped in <paramref name="prefills"/> (on a CPU, the rest go to the
+    /// C# kernels of <paramref name="cpu"/>).
+    /// </summary>
+    internal Tensor Forward(Tensor hidden, RotaryAngles angles, AttentionBatch batch, IReadOnlyList<PrefillGroup> prefills, PagedKvCache cache, CpuDecoder? cpu)
     {
         using var scope = NewDisposeScope();
         var rows = cpu?.RowOps;
-        var attended = hidden + Attention(Norm(hidden, inputNorm, rows), angles, batch, cache, cpu);
+        var attended = hidden + Attention(Norm(hidden, inputNorm, rows), angles, batch, prefills, cache, cpu);
         var output = attended + Mlp(Norm(attended, postAttentionNorm, rows), rows);
         return output.MoveToOuterDisposeScope();
     }
@@ -81,7 +85,7 @@ public sealed class DecoderLayer : IDisposable
     private Tensor Norm(Tensor x, Tensor weight, RowOps? rows) =>
         rows?.RmsNorm(x, weight, spec.RmsNormEps) ?? RmsNorm.Apply(x, weight, spec.RmsNormEps);
 
-    private Tensor Attention(Tensor x, RotaryAngles angles, AttentionBatch batch, PagedKvCache cache, CpuDecoder? cpu)
+    private Tensor Attention(Tensor x, RotaryAngles angles, AttentionBatch batch, IReadOnlyList<PrefillGroup> prefills, PagedKvCache cache, CpuDecoder? cpu)
     {
         var tokens = x.shape[0];
         Tensor Rotate(Tensor t) => cpu?.RowOps.Rotate(t, angles) ?? RotaryEmbedding.Apply(t, angles);
@@ -90,50 +94,33 @@ public sealed class DecoderLayer : IDisposable
         var v = linear(x, vWeight, vBias).view(tokens, spec.KeyValueHeads, spec.HeadDim);
         cache.Write(index, k, v, batch.SlotMapping);
 
-        if (cpu is not null)
-        {
-            return linear(CpuAttention(q, batch, cache, cpu), oWeight);
-        }
-
-        if (batch.Decodes is { } decodes && batch.Prefills.Count == 0)
+        if (batch.Decodes is { } decodes && prefills.Count == 0 && cpu is null)
         {
             // A pure decode step: rows are the decodes in order.
             return linear(DecodeAttention(q, decodes, cache), oWeight);
         }
 
-        var merged = zeros(tokens, spec.Heads * spec.HeadDim, q.dtype, q.device);
-        if (batch.Decodes is { } group)
+        // Every row is written below: by the CPU kernels or the decode group, and by the prefill groups.
+        Tensor merged;
+        if (cpu is not null)
         {
-            merged.index_copy_(0, group.Rows, DecodeAttention(q.index_select(0, group.Rows), group, cache));
+            merged = cpu.Attend(index, q, batch.Sequences.Where(CpuDecoder.AttendsInKernel).ToList(), cache);
+        }
+        else
+        {
+            merged = empty(tokens, spec.Heads * spec.HeadDim, q.dtype, q.device);
+            if (batch.Decodes is { } group)
+            {
+                merged.index_copy_(0, group.Rows, DecodeAttention(q.index_select(0, group.Rows), group, cache));
+            }
         }
 
-        foreach (var prefill in batch.Prefills)
+        foreach (var prefill in prefills)
         {
-            AttendPrefill(merged, q, prefill, cache);
+            merged.index_copy_(0, prefill.TargetRows, PrefillAttention(q, prefill, cache));
         }
 
         return linear(merged, oWeight);
-    }
-
-    /// <summary>
-    /// On the CPU: the decodes and short prefill chunks of the step in one call to the C# attention kernels
-    /// (<see cref="CpuDecoder.Attend"/>), long prefill chunks by SDPA.
-    /// </summary>
-    private Tensor CpuAttention(Tensor q, AttentionBatch batch, PagedKvCache cache, CpuDecoder cpu)
-    {
-        var merged = cpu.Attend(index, q, batch.Sequences.Where(CpuDecoder.AttendsInKernel).ToList(), cache);
-        foreach (var prefill in batch.Prefills.Where(p => !CpuDecoder.AttendsInKernel(p.Sequence)))
-        {
-            AttendPrefill(merged, q, prefill, cache);
-        }
-
-        return merged;
-    }
-
-    private void AttendPrefill(Tensor merged, Tensor q, PrefillSlice prefill, PagedKvCache cache)
-    {
-        var sequence = prefill.Sequence;
-        merged.narrow(0, sequence.QueryStart, sequence.QueryLength).copy_(SequenceAttention(q.narrow(0, sequence.QueryStart, sequence.QueryLength), prefill, cache));
     }
 
     /// <summary>
@@ -150,27 +137,21 @@ public sealed class DecoderLayer : IDisposable
     }
 
     /// <summary>
-    /// Attention of one sequence's new queries over its whole cached context. Query heads are grouped under their
-    /// KV head ([kv_heads, group × queries, head_dim]) so that K/V are read once per KV head instead of being
-    /// repeated per query head; new queries sit at the end of the context, so the causal mask is offset by the
-    /// number of earlier tokens.
+    /// A group of prefill chunks in one SDPA call, each chunk's new queries over its whole cached context. Queries
+    /// are padded to the group's longest chunk and their heads grouped under their KV head
+    /// ([chunks, kv_heads, group × queries, head_dim]), so that K/V are read once per KV head instead of being
+    /// repeated per query head; the group's mask keeps each query to its causal context. Returns the real queries'
+    /// rows [queries, heads × head_dim], in the order of <see cref="PrefillGroup.TargetRows"/>.
     /// </summary>
-    private Tensor SequenceAttention(Tensor q, PrefillSlice prefill, PagedKvCache cache)
+    private Tensor PrefillAttention(Tensor q, PrefillGroup prefill, PagedKvCache cache)
     {
-        var sequence = prefill.Sequence;
-        var queries = sequence.QueryLength;
-        var group = spec.Heads / spec.KeyValueHeads;
-        var (key, value) = cache.Read(index, prefill.BlockTable, sequence.ContextLength);
-        var grouped = q.view(queries, spec.KeyValueHeads, group, spec.HeadDim).permute(1, 2, 0, 3).reshape(spec.KeyValueHeads, group * queries, spec.HeadDim);
-        Tensor? mask = null;
-        if (queries > 1)
-        {
-            mask = ones(queries, sequence.ContextLength, ScalarType.Bool, q.device).tril(sequence.ContextLength - queries).repeat(group, 1);
-        }
-
-        // With a leading batch dimension libtorch's SDPA takes a faster path (measured: about half the time).
-        var output = scaled_dot_product_attention(grouped.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0), mask).squeeze(0);
-        return output.view(spec.KeyValueHeads, group, queries, spec.HeadDim).permute(2, 0, 1, 3).reshape(queries, spec.Heads * spec.HeadDim);
+        var (chunks, queries, group) = (prefill.Count, prefill.MaxQueries, spec.Heads / spec.KeyValueHeads);
+        var (key, value) = cache.ReadPadded(index, prefill.BlockTables, chunks, prefill.MaxBlocks);
+        var grouped = q.index_select(0, prefill.QueryRows).view(chunks, queries, spec.KeyValueHeads, group, spec.HeadDim)
+            .permute(0, 2, 3, 1, 4).reshape(chunks, spec.KeyValueHeads, group * queries, spec.HeadDim);
+        var output = scaled_dot_product_attention(grouped, key, value, prefill.Mask);
+        var rows = output.view(chunks, spec.KeyValueHeads, group, queries, spec.HeadDim).permute(0, 3, 1, 2, 4).reshape(chunks * queries, spec.Heads * spec.HeadDim);
+        return prefill.ValidPositions is { } valid ? rows.index_select(0, valid) : rows;
     }
 
     private Tensor Mlp(Tensor x, RowOps? rows)
