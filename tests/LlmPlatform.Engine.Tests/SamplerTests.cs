@@ -3,12 +3,13 @@ using static TorchSharp.torch;
 
 namespace LlmPlatform.Engine.Tests;
 
+/// <summary>The sampler on logits of the test device (the CPU, or LLMPLATFORM_TEST_DEVICE), as the engine hands them over.</summary>
 public sealed class SamplerTests
 {
     [Fact]
     public void Greedy_rows_take_the_highest_logit()
     {
-        using var logits = tensor(new float[,] { { 0.1f, 3f, -1f, 2.9f }, { 5f, 0f, 0f, 0f } });
+        using var logits = Logits(new float[,] { { 0.1f, 3f, -1f, 2.9f }, { 5f, 0f, 0f, 0f } });
 
         var tokens = Sampler.Sample(logits, [Row(temperature: 0), Row(temperature: 0)]);
 
@@ -18,7 +19,7 @@ public sealed class SamplerTests
     [Fact]
     public void Top_k_of_one_is_greedy_whatever_the_temperature()
     {
-        using var logits = tensor(new float[,] { { 0.1f, 3f, -1f, 2.9f } });
+        using var logits = Logits(new float[,] { { 0.1f, 3f, -1f, 2.9f } });
 
         var tokens = Enumerable.Range(0, 50).Select(seed => Sampler.Sample(logits, [Row(temperature: 2, topK: 1, seed: seed)])[0].Token);
 
@@ -28,7 +29,7 @@ public sealed class SamplerTests
     [Fact]
     public void Logit_bias_can_force_or_forbid_a_token()
     {
-        using var logits = tensor(new float[,] { { 0f, 5f, 0f }, { 0f, 5f, 0f } });
+        using var logits = Logits(new float[,] { { 0f, 5f, 0f }, { 0f, 5f, 0f } });
 
         var tokens = Sampler.Sample(logits, [
             Row(temperature: 0) with { LogitBias = new Dictionary<int, double> { [2] = 100 } },
@@ -41,7 +42,7 @@ public sealed class SamplerTests
     [Fact]
     public void Blocked_tokens_are_never_sampled()
     {
-        using var logits = tensor(new float[,] { { 10f, 0f, 0f } });
+        using var logits = Logits(new float[,] { { 10f, 0f, 0f } });
 
         var tokens = Enumerable.Range(0, 30).Select(seed => Sampler.Sample(logits, [Row(seed: seed) with { BlockedTokens = [0] }])[0].Token).ToList();
         var greedy = Sampler.Sample(logits, [Row(temperature: 0) with { BlockedTokens = [0] }])[0].Token;
@@ -62,8 +63,8 @@ public sealed class SamplerTests
 
         for (var step = 0; step < logits.Count; step++)
         {
-            using var single = tensor(logits[step], [1, vocab]);
-            using var batch = tensor(logits[(step + 7) % logits.Count].Concat(logits[step]).Concat(logits[(step + 3) % logits.Count]).ToArray(), [3, vocab]);
+            using var single = tensor(logits[step], [1, vocab], device: TestDevice.Compute);
+            using var batch = tensor(logits[(step + 7) % logits.Count].Concat(logits[step]).Concat(logits[(step + 3) % logits.Count]).ToArray(), [3, vocab], device: TestDevice.Compute);
 
             var expected = Sampler.Sample(single, [Row(temperature: 0.9, topP: 0.9) with { Random = alone }])[0].Token;
             var actual = Sampler.Sample(batch, [Row(temperature: 1.3, topK: 5) with { Random = neighbour }, Row(temperature: 0.9, topP: 0.9) with { Random = batched }, Row(temperature: 0)])[1].Token;
@@ -75,7 +76,7 @@ public sealed class SamplerTests
     [Fact]
     public void Temperature_sampling_follows_the_softmax_distribution()
     {
-        using var logits = tensor(new float[,] { { 0f, MathF.Log(2), MathF.Log(4) } });
+        using var logits = Logits(new float[,] { { 0f, MathF.Log(2), MathF.Log(4) } });
         var row = Row(seed: 42);
 
         var counts = new int[3];
@@ -92,7 +93,7 @@ public sealed class SamplerTests
     [Fact]
     public void Top_p_keeps_the_smallest_set_reaching_the_mass()
     {
-        using var logits = tensor(new float[,] { { MathF.Log(0.5f), MathF.Log(0.3f), MathF.Log(0.2f) } });
+        using var logits = Logits(new float[,] { { MathF.Log(0.5f), MathF.Log(0.3f), MathF.Log(0.2f) } });
 
         var tokens = Enumerable.Range(0, 200).Select(seed => Sampler.Sample(logits, [Row(topP: 0.6, seed: seed)])[0].Token).ToHashSet();
 
@@ -102,7 +103,7 @@ public sealed class SamplerTests
     [Fact]
     public void Min_p_drops_tokens_below_a_fraction_of_the_most_likely()
     {
-        using var logits = tensor(new float[,] { { MathF.Log(0.6f), MathF.Log(0.3f), MathF.Log(0.1f) } });
+        using var logits = Logits(new float[,] { { MathF.Log(0.6f), MathF.Log(0.3f), MathF.Log(0.1f) } });
 
         var tokens = Enumerable.Range(0, 200).Select(seed => Sampler.Sample(logits, [Row(seed: seed) with { MinP = 0.25 }])[0].Token).ToHashSet();
 
@@ -114,7 +115,7 @@ public sealed class SamplerTests
     [InlineData(-1f, -1.5f, 1)]
     public void Repetition_penalty_divides_positive_and_multiplies_negative_logits_of_seen_tokens(float first, float second, int expected)
     {
-        using var logits = tensor(new float[,] { { first, second } });
+        using var logits = Logits(new float[,] { { first, second } });
 
         var token = Sampler.Sample(logits, [Row(temperature: 0) with { RepetitionPenalty = 2, PromptTokens = [0] }])[0].Token;
 
@@ -124,7 +125,7 @@ public sealed class SamplerTests
     [Fact]
     public void Frequency_and_presence_penalties_count_generated_tokens()
     {
-        using var logits = tensor(new float[,] { { 3f, 2f, 0f }, { 3f, 2f, 0f } });
+        using var logits = Logits(new float[,] { { 3f, 2f, 0f }, { 3f, 2f, 0f } });
 
         var tokens = Sampler.Sample(logits, [
             Row(temperature: 0) with { FrequencyPenalty = 0.6, OutputTokens = [0, 0] },
@@ -137,7 +138,7 @@ public sealed class SamplerTests
     [Fact]
     public void Logprobs_are_log_softmax_values_with_the_top_alternatives_in_order()
     {
-        using var logits = tensor(new float[,] { { 1f, 3f, 2f, 0f } });
+        using var logits = Logits(new float[,] { { 1f, 3f, 2f, 0f } });
 
         var sampled = Sampler.Sample(logits, [Row(temperature: 0) with { Logprobs = 2 }])[0];
 
@@ -146,6 +147,37 @@ public sealed class SamplerTests
         Assert.Equal([1, 2], sampled.TopLogprobs.Select(t => t.Token));
         Assert.Equal(2 - normalizer, sampled.TopLogprobs[1].Logprob, 5);
     }
+
+    [Fact]
+    public void Rows_asking_for_different_numbers_of_alternatives_each_get_their_own()
+    {
+        using var logits = Logits(new float[,] { { 1f, 3f, 2f, 0f }, { 0f, 1f, 5f, 4f }, { 2f, 0f, 1f, 3f } });
+
+        var sampled = Sampler.Sample(logits, [
+            Row(temperature: 0) with { Logprobs = 3 },
+            Row(temperature: 0.5, seed: 7),
+            Row(temperature: 0) with { Logprobs = 1 }]);
+
+        Assert.Equal([1, 2, 0], sampled[0].TopLogprobs.Select(t => t.Token));
+        Assert.Empty(sampled[1].TopLogprobs);
+        Assert.Equal([3], sampled[2].TopLogprobs.Select(t => t.Token));
+        var normalizer = Math.Log(new[] { 0.0, 1, 5, 4 }.Sum(Math.Exp));
+        Assert.Equal(new[] { 0.0, 1, 5, 4 }[sampled[1].Token] - normalizer, sampled[1].Logprob, 5);
+    }
+
+    [Fact]
+    public void An_id_past_the_vocabulary_neither_fails_nor_touches_the_next_row()
+    {
+        using var logits = Logits(new float[,] { { 0f, 1f, 0f }, { 5f, 0f, 0f } });
+
+        var sampled = Sampler.Sample(logits, [
+            Row(temperature: 0) with { BlockedTokens = [3], LogitBias = new Dictionary<int, double> { [3] = 100 }, RepetitionPenalty = 2, PromptTokens = [3] },
+            Row(temperature: 0)]);
+
+        Assert.Equal([1, 0], sampled.Select(t => t.Token));
+    }
+
+    private static Tensor Logits(float[,] values) => tensor(values, device: TestDevice.Compute);
 
     private static SamplingRow Row(double temperature = 1.0, double topP = 1.0, int topK = -1, int seed = 0) =>
         new() { Temperature = temperature, TopP = topP, TopK = topK, Random = new Random(seed) };

@@ -3,9 +3,13 @@ using static TorchSharp.torch;
 namespace LlmPlatform.Engine.Sampling;
 
 /// <summary>
-/// Turns one step's logits [rows, vocab] into tokens. The transforms run batched in libtorch: logit bias, repetition,
-/// presence and frequency penalties, blocked ids, temperature, then top-k, top-p and min-p masks. The draw itself
-/// runs per row in C# with the row's own Random, so that a seeded request's tokens do not depend on its batch.
+/// Turns one step's logits [rows, vocab] into tokens. The transforms run batched in libtorch on the logits' device:
+/// logit bias, repetition, presence and frequency penalties and blocked ids as a few indexed edits over the whole
+/// step, then log-probabilities and greedy picks for every row at once. Only what the host reads comes back: the
+/// greedy picks, the chosen tokens' log-probabilities, the asked-for alternatives, and the rows that draw, whose
+/// temperature, top-k, top-p and min-p filters and draw run on the host with the row's own Random (so a seeded
+/// request's tokens do not depend on its batch, nor on the device's arithmetic). On a GPU a step's logits (50 MB at
+/// 256 rows of a 49,152-token vocabulary) used to be copied whole to the host and read row by row.
 /// Log-probabilities are those of the processed distribution before temperature (after penalties and bias).
 /// </summary>
 public static class Sampler
@@ -13,62 +17,101 @@ public static class Sampler
     public static IReadOnlyList<SampledToken> Sample(Tensor logits, IReadOnlyList<SamplingRow> rows)
     {
         using var scope = NewDisposeScope();
-        var vocab = (int)logits.shape[1];
-        // On the host: the draw and the log-probabilities are read per row in C#, and on a GPU each such read would be
-        // its own transfer and synchronization, where one copy of the step's logits is a single transfer.
-        var processed = ApplyPenaltiesAndBias(logits.to(ScalarType.Float32, CPU, copy: true), rows, vocab);
+        var (count, vocab) = ((int)logits.shape[0], (int)logits.shape[1]);
+        var processed = ApplyPenaltiesAndBias(logits.to(ScalarType.Float32, copy: true).contiguous(), rows, vocab);
         var logprobs = processed.log_softmax(-1);
-        // A batch of greedy rows needs no distribution to draw from: skip the filters and their softmax.
-        var probabilities = rows.All(r => r.IsGreedy) ? null : Filter(processed, rows).softmax(-1);
 
-        var results = new SampledToken[rows.Count];
-        for (var i = 0; i < rows.Count; i++)
+        var tokens = new long[count];
+        if (rows.Any(r => r.IsGreedy))
         {
-            var row = rows[i];
-            var token = row.IsGreedy ? (int)processed[i].argmax().item<long>() : Draw(probabilities![i].data<float>().ToArray(), row.Random);
-            var top = row.Logprobs is > 0 ? TopLogprobs(logprobs[i], row.Logprobs.Value) : [];
-            results[i] = new SampledToken(token, logprobs[i][token].item<float>(), top);
+            tokens = processed.argmax(-1).cpu().data<long>().ToArray();
         }
 
-        return results;
+        var drawing = Enumerable.Range(0, count).Where(i => !rows[i].IsGreedy).ToArray();
+        if (drawing.Length > 0)
+        {
+            var drawRows = drawing.Select(i => rows[i]).ToList();
+            var probabilities = Filter(Rows(processed, drawing).cpu(), drawRows).softmax(-1);
+            for (var j = 0; j < drawing.Length; j++)
+            {
+                tokens[drawing[j]] = Draw(probabilities[j].data<float>().ToArray(), drawRows[j].Random);
+            }
+        }
+
+        var chosen = logprobs.gather(1, tensor(tokens, device: logits.device).unsqueeze(1)).cpu().data<float>().ToArray();
+        var alternatives = TopLogprobs(logprobs, rows);
+        return Enumerable.Range(0, count).Select(i => new SampledToken((int)tokens[i], chosen[i], alternatives[i])).ToList();
     }
 
+    /// <summary>
+    /// Bias, then the repetition penalty, then presence and frequency penalties, then blocked ids, each applied to
+    /// every row at once through flat indexes (row × vocab + token): on a GPU an edit per token would be a launch each.
+    /// </summary>
     private static Tensor ApplyPenaltiesAndBias(Tensor logits, IReadOnlyList<SamplingRow> rows, int vocab)
     {
-        for (var i = 0; i < rows.Count; i++)
+        var flat = logits.view(-1);
+        // An id past the row (a prompt token above a narrowed vocabulary, an out-of-range stop id) can be neither
+        // sampled nor penalized, and its flat index would land in the next row.
+        bool InRow(int token) => (uint)token < (uint)vocab;
+        long At(int row, int token) => (long)row * vocab + token;
+        Tensor Indexes(IEnumerable<long> values) => tensor(values.ToArray(), device: logits.device);
+        Tensor Values(IEnumerable<float> values) => tensor(values.ToArray(), device: logits.device);
+
+        var bias = rows.SelectMany((row, i) => row.LogitBias.Where(b => InRow(b.Key)).Select(b => (At(i, b.Key), (float)b.Value))).ToList();
+        if (bias.Count > 0)
         {
-            var row = rows[i];
-            var values = logits[i];
-            foreach (var (token, bias) in row.LogitBias)
-            {
-                if ((uint)token < (uint)vocab)
-                {
-                    values[token] += bias;
-                }
-            }
+            flat.index_add_(0, Indexes(bias.Select(b => b.Item1)), Values(bias.Select(b => b.Item2)), 1);
+        }
 
-            if (row.RepetitionPenalty != 1.0)
-            {
-                var seen = tensor(row.PromptTokens.Concat(row.OutputTokens).Distinct().Select(t => (long)t).ToArray());
-                var current = values.index_select(0, seen);
-                values.index_copy_(0, seen, where(current > 0, current / row.RepetitionPenalty, current * row.RepetitionPenalty));
-            }
+        var repeated = rows.SelectMany((row, i) => row.RepetitionPenalty == 1.0 ? []
+            : row.PromptTokens.Concat(row.OutputTokens).Distinct().Where(InRow).Select(t => (At(i, t), (float)row.RepetitionPenalty))).ToList();
+        if (repeated.Count > 0)
+        {
+            var (seen, penalty) = (Indexes(repeated.Select(r => r.Item1)), Values(repeated.Select(r => r.Item2)));
+            var current = flat.index_select(0, seen);
+            flat.index_copy_(0, seen, where(current > 0, current / penalty, current * penalty));
+        }
 
-            if ((row.PresencePenalty != 0 || row.FrequencyPenalty != 0) && row.OutputTokens.Count > 0)
-            {
-                foreach (var group in row.OutputTokens.GroupBy(t => t))
-                {
-                    values[group.Key] -= row.PresencePenalty + row.FrequencyPenalty * group.Count();
-                }
-            }
+        var penalties = rows.SelectMany((row, i) => row.PresencePenalty == 0 && row.FrequencyPenalty == 0 ? []
+            : row.OutputTokens.Where(InRow).GroupBy(t => t).Select(g => (At(i, g.Key), -(float)(row.PresencePenalty + row.FrequencyPenalty * g.Count())))).ToList();
+        if (penalties.Count > 0)
+        {
+            flat.index_add_(0, Indexes(penalties.Select(p => p.Item1)), Values(penalties.Select(p => p.Item2)), 1);
+        }
 
-            foreach (var token in row.BlockedTokens)
-            {
-                values[token] = float.NegativeInfinity;
-            }
+        var blocked = rows.SelectMany((row, i) => row.BlockedTokens.Where(InRow).Select(t => At(i, t))).ToList();
+        if (blocked.Count > 0)
+        {
+            flat.index_fill_(0, Indexes(blocked), float.NegativeInfinity);
         }
 
         return logits;
+    }
+
+    private static Tensor Rows(Tensor matrix, int[] rows) =>
+        rows.Length == matrix.shape[0] ? matrix : matrix.index_select(0, tensor(rows.Select(r => (long)r).ToArray(), device: matrix.device));
+
+    /// <summary>Each row's asked-for alternatives, from one top-k over the rows that ask, at the largest count asked.</summary>
+    private static IReadOnlyList<(int Token, double Logprob)>[] TopLogprobs(Tensor logprobs, IReadOnlyList<SamplingRow> rows)
+    {
+        var result = new IReadOnlyList<(int Token, double Logprob)>[rows.Count];
+        Array.Fill(result, []);
+        var asking = Enumerable.Range(0, rows.Count).Where(i => rows[i].Logprobs is > 0).ToArray();
+        if (asking.Length == 0)
+        {
+            return result;
+        }
+
+        var most = Math.Min(asking.Max(i => rows[i].Logprobs!.Value), (int)logprobs.shape[1]);
+        var (values, indices) = Rows(logprobs, asking).topk(most);
+        var (hostValues, hostIndices) = (values.cpu().data<float>().ToArray(), indices.cpu().data<long>().ToArray());
+        for (var j = 0; j < asking.Length; j++)
+        {
+            var wanted = Math.Min(rows[asking[j]].Logprobs!.Value, most);
+            result[asking[j]] = Enumerable.Range(j * most, wanted).Select(k => ((int)hostIndices[k], (double)hostValues[k])).ToList();
+        }
+
+        return result;
     }
 
     /// <summary>Temperature, then the three truncations, each a mask of -inf over the scaled logits.</summary>
@@ -130,13 +173,5 @@ public static class Sampler
 
         // Rounding can leave the total a hair under 1: the last possible token takes the remainder.
         return last;
-    }
-
-    private static IReadOnlyList<(int Token, double Logprob)> TopLogprobs(Tensor logprobs, int count)
-    {
-        var (values, indices) = logprobs.topk(count);
-        var v = values.data<float>().ToArray();
-        var ids = indices.data<long>().ToArray();
-        return ids.Select((id, j) => ((int)id, (double)v[j])).ToList();
     }
 }
