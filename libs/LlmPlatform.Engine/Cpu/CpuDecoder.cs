@@ -55,6 +55,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
         this.spec = spec;
         team = new WorkerTeam(threads);
         RowOps = new RowOps(team);
+        Projections = OpenMpThreads.Available ? new TeamProjections(team) : null;
         this.layers = layers.Select(l => new LayerView(l)).ToArray();
         this.embedding = MatrixView.Of(embedding);
         this.lmHead = MatrixView.Of(lmHead);
@@ -85,6 +86,9 @@ internal sealed unsafe class CpuDecoder : IDisposable
 
     /// <summary>The row-wise operations of the steps libtorch computes, fused, on this decoder's team of threads.</summary>
     public RowOps RowOps { get; }
+
+    /// <summary>The projections of the steps libtorch computes, split over this decoder's team; null where libtorch's OpenMP runtime was not found.</summary>
+    public TeamProjections? Projections { get; }
 
     /// <summary>Whether this machine runs the kernels natively (x86-64 with AVX2, or wider) and the model's heads fit them.</summary>
     public static bool Supports(ModelSpec spec) => Vector256.IsHardwareAccelerated && spec.HeadDim % 16 == 0;

@@ -100,7 +100,8 @@ public sealed class CausalLanguageModel : IDisposable
 
         var lastRows = hidden.index_select(0, logitRows);
         var last = cpuDecoder?.RowOps.RmsNorm(lastRows, finalNorm, Spec.RmsNormEps) ?? RmsNorm.Apply(lastRows, finalNorm, Spec.RmsNormEps);
-        return linear(last, lmHead).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        var logits = cpuDecoder?.Projections?.Apply(last, [lmHead])[0] ?? linear(last, lmHead);
+        return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

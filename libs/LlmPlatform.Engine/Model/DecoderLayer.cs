@@ -77,7 +77,7 @@ public sealed class DecoderLayer : IDisposable
         using var scope = NewDisposeScope();
         var rows = cpu?.RowOps;
         var attended = hidden + Attention(Norm(hidden, inputNorm, rows), angles, batch, prefills, cache, cpu);
-        var output = attended + Mlp(Norm(attended, postAttentionNorm, rows), rows);
+        var output = attended + Mlp(Norm(attended, postAttentionNorm, rows), cpu);
         return output.MoveToOuterDisposeScope();
     }
 
@@ -89,9 +89,10 @@ public sealed class DecoderLayer : IDisposable
     {
         var tokens = x.shape[0];
         Tensor Rotate(Tensor t) => cpu?.RowOps.Rotate(t, angles) ?? RotaryEmbedding.Apply(t, angles);
-        var q = Rotate(linear(x, qWeight, qBias).view(tokens, spec.Heads, spec.HeadDim));
-        var k = Rotate(linear(x, kWeight, kBias).view(tokens, spec.KeyValueHeads, spec.HeadDim));
-        var v = linear(x, vWeight, vBias).view(tokens, spec.KeyValueHeads, spec.HeadDim);
+        var qkv = Project(x, cpu, [qWeight, kWeight, vWeight], [qBias, kBias, vBias]);
+        var q = Rotate(qkv[0].view(tokens, spec.Heads, spec.HeadDim));
+        var k = Rotate(qkv[1].view(tokens, spec.KeyValueHeads, spec.HeadDim));
+        var v = qkv[2].view(tokens, spec.KeyValueHeads, spec.HeadDim);
         cache.Write(index, k, v, batch.SlotMapping);
 
         if (batch.Decodes is { } decodes && prefills.Count == 0 && cpu is null)
@@ -120,8 +121,12 @@ public sealed class DecoderLayer : IDisposable
             merged.index_copy_(0, prefill.TargetRows, PrefillAttention(q, prefill, cache));
         }
 
-        return linear(merged, oWeight);
+        return Project(merged, cpu, [oWeight])[0];
     }
+
+    /// <summary>x times each weight transposed (plus its bias): split over the CPU decoder's team where there is one (<see cref="TeamProjections"/>).</summary>
+    private static Tensor[] Project(Tensor x, CpuDecoder? cpu, Tensor[] weights, Tensor?[]? biases = null) =>
+        cpu?.Projections?.Apply(x, weights, biases) ?? weights.Select((w, i) => linear(x, w, biases?[i])).ToArray();
 
     /// <summary>
     /// All single-token sequences at once, in one SDPA call: their contexts gathered padded to the longest, a mask
@@ -154,10 +159,11 @@ public sealed class DecoderLayer : IDisposable
         return prefill.ValidPositions is { } valid ? rows.index_select(0, valid) : rows;
     }
 
-    private Tensor Mlp(Tensor x, RowOps? rows)
+    private Tensor Mlp(Tensor x, CpuDecoder? cpu)
     {
-        var (gate, up) = (linear(x, gateWeight), linear(x, upWeight));
-        return linear(rows?.SiluMultiply(gate, up) ?? silu(gate) * up, downWeight);
+        var gateUp = Project(x, cpu, [gateWeight, upWeight]);
+        var (gate, up) = (gateUp[0], gateUp[1]);
+        return Project(cpu?.RowOps.SiluMultiply(gate, up) ?? silu(gate) * up, cpu, [downWeight])[0];
     }
 
     public void Dispose()
