@@ -22,6 +22,7 @@ public sealed class AttentionBatch : IDisposable
         SlotMapping = tensor(slotMapping, device: device);
         Sequences = sequences;
         Decodes = DecodeGroup.From(sequences, device);
+        HasPrefills = sequences.Any(s => s.QueryLength > 1);
     }
 
     /// <summary>For every new token, its slot in the cache: block id × block size + offset in the block (int64).</summary>
@@ -30,7 +31,7 @@ public sealed class AttentionBatch : IDisposable
     public IReadOnlyList<SequenceSlice> Sequences { get; }
 
     /// <summary>Whether any sequence has several new tokens (a prefill chunk); the model groups those (<see cref="PrefillGroup"/>).</summary>
-    public bool HasPrefills => Sequences.Count > (Decodes?.Count ?? 0);
+    public bool HasPrefills { get; }
 
     /// <summary>The sequences with one new token each, attended together in one call per layer; null when none.</summary>
     public DecodeGroup? Decodes { get; }

@@ -8,8 +8,8 @@ namespace LlmPlatform.Engine.Sampling;
 /// step, then log-probabilities and greedy picks for every row at once. Only what the host reads comes back: the
 /// greedy picks, the chosen tokens' log-probabilities, the asked-for alternatives, and the rows that draw, whose
 /// temperature, top-k, top-p and min-p filters and draw run on the host with the row's own Random (so a seeded
-/// request's tokens do not depend on its batch). On a GPU a step's logits (50 MB at
-/// 256 rows of a 49,152-token vocabulary) used to be copied whole to the host and read row by row.
+/// request's tokens do not depend on its batch). On a GPU a step's logits (50 MB at 256 rows of a 49,152-token
+/// vocabulary) used to be copied whole to the host and read row by row.
 /// Log-probabilities are those of the processed distribution before temperature (after penalties and bias).
 /// </summary>
 public static class Sampler
