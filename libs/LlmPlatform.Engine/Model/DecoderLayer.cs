@@ -10,14 +10,22 @@ namespace LlmPlatform.Engine.Model;
 /// One Llama-family decoder layer: RMSNorm, grouped-query attention over the paged cache (q, k, v with optional
 /// bias, rotary positions), residual; RMSNorm, SwiGLU MLP, residual.
 /// </summary>
+/// <remarks>
+/// q, k and v are stored stacked in one [q + k + v rows, hidden] tensor, and gate and up in another; the separate
+/// weights are views of their rows. Without the CPU decoder (on a GPU) each stack is one GEMM, and q and k are rotated
+/// together: 8 of a layer's ~43 kernel launches fewer, where every launch waits on the host (docs/benchmarks.md, "The
+/// engine on a GPU"). On a CPU the projections run per weight on the decode team (<see cref="TeamProjections"/>);
+/// there libtorch's GEMM on the stacked shapes had made prefill slower.
+/// </remarks>
 public sealed class DecoderLayer : IDisposable
 {
     private readonly ModelSpec spec;
     private readonly int index;
     private readonly Tensor inputNorm, postAttentionNorm;
-    private readonly Tensor qWeight, kWeight, vWeight, oWeight;
+    private readonly Tensor qkvWeight, oWeight, gateUpWeight, downWeight;
+    private readonly Tensor? qkvBias;
+    private readonly Tensor qWeight, kWeight, vWeight, gateWeight, upWeight;
     private readonly Tensor? qBias, kBias, vBias;
-    private readonly Tensor gateWeight, upWeight, downWeight;
 
     public DecoderLayer(ModelSpec spec, int index, SafetensorsWeights weights, ScalarType dtype, Device device)
     {
@@ -25,22 +33,27 @@ public sealed class DecoderLayer : IDisposable
         this.index = index;
         var p = $"model.layers.{index}.";
         Tensor Load(string name) => weights.Load(p + name, dtype, device);
-        inputNorm = Load("input_layernorm.weight");
-        postAttentionNorm = Load("post_attention_layernorm.weight");
-        qWeight = Load("self_attn.q_proj.weight");
-        kWeight = Load("self_attn.k_proj.weight");
-        vWeight = Load("self_attn.v_proj.weight");
-        oWeight = Load("self_attn.o_proj.weight");
-        if (spec.QkvBias)
+        Tensor Stack(params string[] names)
         {
-            qBias = Load("self_attn.q_proj.bias");
-            kBias = Load("self_attn.k_proj.bias");
-            vBias = Load("self_attn.v_proj.bias");
+            using var scope = NewDisposeScope();
+            return cat(names.Select(Load).ToList(), 0).MoveToOuterDisposeScope();
         }
 
-        gateWeight = Load("mlp.gate_proj.weight");
-        upWeight = Load("mlp.up_proj.weight");
+        inputNorm = Load("input_layernorm.weight");
+        postAttentionNorm = Load("post_attention_layernorm.weight");
+        qkvWeight = Stack("self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight");
+        oWeight = Load("self_attn.o_proj.weight");
+        gateUpWeight = Stack("mlp.gate_proj.weight", "mlp.up_proj.weight");
         downWeight = Load("mlp.down_proj.weight");
+        if (spec.QkvBias)
+        {
+            qkvBias = Stack("self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias");
+        }
+
+        var (queryRows, keyValueRows) = (spec.Heads * spec.HeadDim, spec.KeyValueHeads * spec.HeadDim);
+        (qWeight, kWeight, vWeight) = (qkvWeight.narrow(0, 0, queryRows), qkvWeight.narrow(0, queryRows, keyValueRows), qkvWeight.narrow(0, queryRows + keyValueRows, keyValueRows));
+        (qBias, kBias, vBias) = (qkvBias?.narrow(0, 0, queryRows), qkvBias?.narrow(0, queryRows, keyValueRows), qkvBias?.narrow(0, queryRows + keyValueRows, keyValueRows));
+        (gateWeight, upWeight) = (gateUpWeight.narrow(0, 0, spec.IntermediateSize), gateUpWeight.narrow(0, spec.IntermediateSize, spec.IntermediateSize));
     }
 
     internal Tensor InputNormWeight => inputNorm;
@@ -87,12 +100,7 @@ public sealed class DecoderLayer : IDisposable
 
     private Tensor Attention(Tensor x, RotaryAngles angles, AttentionBatch batch, IReadOnlyList<PrefillGroup> prefills, PagedKvCache cache, CpuDecoder? cpu)
     {
-        var tokens = x.shape[0];
-        Tensor Rotate(Tensor t) => cpu?.RowOps.Rotate(t, angles) ?? RotaryEmbedding.Apply(t, angles);
-        var qkv = Project(x, cpu, [qWeight, kWeight, vWeight], [qBias, kBias, vBias]);
-        var q = Rotate(qkv[0].view(tokens, spec.Heads, spec.HeadDim));
-        var k = Rotate(qkv[1].view(tokens, spec.KeyValueHeads, spec.HeadDim));
-        var v = qkv[2].view(tokens, spec.KeyValueHeads, spec.HeadDim);
+        var (q, k, v) = cpu is null ? StackedQkv(x, angles) : TeamQkv(x, angles, cpu);
         cache.Write(index, k, v, batch.SlotMapping);
 
         if (batch.Decodes is { } decodes && prefills.Count == 0 && cpu is null)
@@ -109,7 +117,7 @@ public sealed class DecoderLayer : IDisposable
         }
         else
         {
-            merged = empty(tokens, spec.Heads * spec.HeadDim, q.dtype, q.device);
+            merged = empty(x.shape[0], spec.Heads * spec.HeadDim, q.dtype, q.device);
             if (batch.Decodes is { } group)
             {
                 merged.index_copy_(0, group.Rows, DecodeAttention(q.index_select(0, group.Rows), group, cache));
@@ -122,6 +130,26 @@ public sealed class DecoderLayer : IDisposable
         }
 
         return Project(merged, cpu, [oWeight])[0];
+    }
+
+    /// <summary>q, k and v [tokens, heads, head_dim], q and k rotated: one GEMM over the stacked weights, one rotation of q and k together.</summary>
+    private (Tensor Q, Tensor K, Tensor V) StackedQkv(Tensor x, RotaryAngles angles)
+    {
+        var (tokens, heads, keyValueHeads) = (x.shape[0], spec.Heads, spec.KeyValueHeads);
+        var qkv = linear(x, qkvWeight, qkvBias);
+        var rotated = RotaryEmbedding.Apply(qkv.narrow(1, 0, (heads + keyValueHeads) * spec.HeadDim).view(tokens, heads + keyValueHeads, spec.HeadDim), angles);
+        var v = qkv.narrow(1, (heads + keyValueHeads) * spec.HeadDim, keyValueHeads * spec.HeadDim).view(tokens, keyValueHeads, spec.HeadDim);
+        return (rotated.narrow(1, 0, heads), rotated.narrow(1, heads, keyValueHeads), v);
+    }
+
+    /// <summary>The same on the CPU decoder's team: q, k and v projected per weight (<see cref="TeamProjections"/>), rotated by <see cref="RowOps"/>.</summary>
+    private (Tensor Q, Tensor K, Tensor V) TeamQkv(Tensor x, RotaryAngles angles, CpuDecoder cpu)
+    {
+        var tokens = x.shape[0];
+        var qkv = Project(x, cpu, [qWeight, kWeight, vWeight], [qBias, kBias, vBias]);
+        return (cpu.RowOps.Rotate(qkv[0].view(tokens, spec.Heads, spec.HeadDim), angles),
+            cpu.RowOps.Rotate(qkv[1].view(tokens, spec.KeyValueHeads, spec.HeadDim), angles),
+            qkv[2].view(tokens, spec.KeyValueHeads, spec.HeadDim));
     }
 
     /// <summary>x times each weight transposed (plus its bias): split over the CPU decoder's team where there is one (<see cref="TeamProjections"/>).</summary>
@@ -161,14 +189,19 @@ public sealed class DecoderLayer : IDisposable
 
     private Tensor Mlp(Tensor x, CpuDecoder? cpu)
     {
-        var gateUp = Project(x, cpu, [gateWeight, upWeight]);
-        var (gate, up) = (gateUp[0], gateUp[1]);
-        return Project(cpu?.RowOps.SiluMultiply(gate, up) ?? silu(gate) * up, cpu, [downWeight])[0];
+        if (cpu is null)
+        {
+            var gateUp = linear(x, gateUpWeight);
+            return linear(silu(gateUp.narrow(1, 0, spec.IntermediateSize)) * gateUp.narrow(1, spec.IntermediateSize, spec.IntermediateSize), downWeight);
+        }
+
+        var projected = Project(x, cpu, [gateWeight, upWeight]);
+        return Project(cpu.RowOps.SiluMultiply(projected[0], projected[1]), cpu, [downWeight])[0];
     }
 
     public void Dispose()
     {
-        foreach (var tensor in new[] { inputNorm, postAttentionNorm, qWeight, kWeight, vWeight, oWeight, qBias, kBias, vBias, gateWeight, upWeight, downWeight })
+        foreach (var tensor in new[] { qWeight, kWeight, vWeight, qBias, kBias, vBias, gateWeight, upWeight, inputNorm, postAttentionNorm, qkvWeight, qkvBias, oWeight, gateUpWeight, downWeight })
         {
             tensor?.Dispose();
         }
