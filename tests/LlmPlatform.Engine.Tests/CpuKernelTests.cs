@@ -58,19 +58,21 @@ public sealed unsafe class CpuKernelTests
 
     /// <summary>
     /// Paged attention against a plain double-precision softmax(q·Kᵀ/√d)·V over the same positions gathered in order:
-    /// head sizes that take the 32-wide, the 16-wide and both value loops, a scattered block table with a partial last
-    /// block, with and without the new token's K/V given separately, bfloat16 and float32 pools.
+    /// head sizes of one to eight 16-wide slices, one to seven query heads (passes of up to four heads and a remainder),
+    /// a scattered block table with a partial last block, with and without the new token's K/V given separately,
+    /// bfloat16 and float32 pools.
     /// </summary>
     [Theory]
-    [InlineData(16, 37, true, true)]
-    [InlineData(48, 16, false, true)]
-    [InlineData(64, 50, true, false)]
-    [InlineData(128, 3, false, false)]
-    [InlineData(64, 0, true, true)]
-    public void Paged_attention_matches_a_plain_reference(int headDim, int cached, bool bfloat16, bool withLast)
+    [InlineData(16, 37, true, true, 3)]
+    [InlineData(48, 16, false, true, 1)]
+    [InlineData(64, 50, true, false, 4)]
+    [InlineData(128, 3, false, false, 2)]
+    [InlineData(64, 0, true, true, 3)]
+    [InlineData(64, 45, true, true, 7)]
+    public void Paged_attention_matches_a_plain_reference(int headDim, int cached, bool bfloat16, bool withLast, int count)
     {
-        const int blockSize = 16, kvHeads = 3, kvHead = 1, count = 3, blocks = 8;
-        var random = new Random(headDim * 100 + cached);
+        const int blockSize = 16, kvHeads = 3, kvHead = 1, blocks = 8;
+        var random = new Random(headDim * 100 + cached + count);
         float Next() => (float)(random.NextDouble() * 2 - 1);
         var (keys, values) = RandomPools(Next, blocks * blockSize * kvHeads * headDim, bfloat16);
 
