@@ -51,7 +51,7 @@ public sealed class ForwardPassTests
     {
         var reference = ReferenceCases.Logits(name);
         var tokens = reference.Tokens;
-        using var model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory(name)), ScalarType.Float32, TestDevice.Compute, cpuDecodeKernels);
+        using var model = Load(name, ScalarType.Float32, cpuDecodeKernels);
         // The C# decode kernels exist for the CPU only: elsewhere both cases run libtorch throughout.
         Assert.Equal(cpuDecodeKernels && model.Device.type == TorchSharp.DeviceType.CPU, model.UsesCpuDecodeKernels);
         using var cache = Cache(model);
@@ -78,7 +78,7 @@ public sealed class ForwardPassTests
     {
         var reference = ReferenceCases.Logits("llama-gqa");
         var tokens = reference.Tokens;
-        using var model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, TestDevice.Compute, cpuDecodeKernels);
+        using var model = Load("llama-gqa", ScalarType.Float32, cpuDecodeKernels);
         using var cache = Cache(model);
         Step(model, cache, new SequenceStep([0, 1], 0, tokens[..10]), allRows: false);
 
@@ -104,7 +104,7 @@ public sealed class ForwardPassTests
     {
         var reference = ReferenceCases.Logits("llama-gqa");
         var tokens = reference.Tokens;
-        using var model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, TestDevice.Compute, cpuDecodeKernels);
+        using var model = Load("llama-gqa", ScalarType.Float32, cpuDecodeKernels);
         using var cache = Cache(model);
         Step(model, cache, new SequenceStep([0, 1], 0, tokens[..10]), allRows: false);
 
@@ -177,7 +177,8 @@ public sealed class ForwardPassTests
         Assert.Throws<NotSupportedException>(() => CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float16, CPU));
     }
 
-    private static CausalLanguageModel Load(string name, ScalarType dtype) => CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory(name)), dtype, TestDevice.Compute);
+    private static CausalLanguageModel Load(string name, ScalarType dtype, bool cpuDecodeKernels = true) =>
+        CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory(name)), dtype, TestDevice.Compute, cpuDecodeKernels);
 
     private static PagedKvCache Cache(CausalLanguageModel model) =>
         new(model.Spec.Layers, blocks: 8, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, model.Device);
