@@ -19,10 +19,10 @@ internal sealed unsafe class CpuDecoder : IDisposable
 {
     /// <summary>
     /// Above this many sequences a decode step goes to libtorch, whose bfloat16 GEMM outruns these float32 FMA loops
-    /// once each weight row serves many sequences: on the SmolLM-135M shape the two crossed between 9 and 11
-    /// sequences (docs/engine.md, "The CPU decode path").
+    /// once each weight row serves many sequences: on the SmolLM-135M shape the two were even at 7 sequences and
+    /// libtorch ~7% ahead at 8, with its projections split over the team (docs/engine.md, "The CPU decode path").
     /// </summary>
-    public const int MaxBatch = 8;
+    public const int MaxBatch = 7;
 
     /// <summary>
     /// The longest prefill context <see cref="Attend"/> takes. Its chunk kernel scores every query against a float32
