@@ -221,6 +221,32 @@ public sealed unsafe class CpuKernelTests
         }
     }
 
+    /// <summary>
+    /// Each run executes the body once on every worker, with no barrier in it: a fast worker must not take a second
+    /// worker's start and run twice (which left that worker's share unwritten on hosts of more than two cores).
+    /// </summary>
+    [Fact]
+    public void Every_worker_runs_the_body_exactly_once_per_run()
+    {
+        const int size = 4, runs = 2000;
+        using var team = new WorkerTeam(size);
+        var counts = new int[size];
+        var wrong = 0;
+        for (var run = 0; run < runs; run++)
+        {
+            var seen = new int[size];
+            team.Run(worker => Interlocked.Increment(ref seen[worker]));
+            wrong += seen.Count(c => c != 1);
+            for (var worker = 0; worker < size; worker++)
+            {
+                counts[worker] += seen[worker];
+            }
+        }
+
+        Assert.Equal(0, wrong);
+        Assert.All(counts, count => Assert.Equal(runs, count));
+    }
+
     [Fact]
     public void A_failing_worker_fails_the_run_and_the_team_keeps_working()
     {

@@ -10,7 +10,9 @@ namespace LlmPlatform.Engine.Cpu;
 internal sealed class WorkerTeam : IDisposable
 {
     private readonly Thread[] threads;
-    private readonly SemaphoreSlim start = new(0);
+    // One start signal per dedicated worker: with one shared count, a worker that finished fast could take a second
+    // worker's start and run the body twice while that worker's share went undone (teams of three and more).
+    private readonly SemaphoreSlim[] starts;
     private readonly CountdownEvent finished;
     private Action<int>? body;
     private Exception? fault;
@@ -24,6 +26,7 @@ internal sealed class WorkerTeam : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         Size = size;
         finished = new CountdownEvent(size - 1);
+        starts = Enumerable.Range(0, size).Select(_ => new SemaphoreSlim(0)).ToArray();
         threads = Enumerable.Range(1, size - 1).Select(worker => new Thread(() => Work(worker))
         {
             IsBackground = true,
@@ -46,7 +49,7 @@ internal sealed class WorkerTeam : IDisposable
         faulted = false;
         arrived = 0;
         finished.Reset();
-        start.Release(Size - 1);
+        Start();
         Execute(0);
         finished.Wait();
         body = null;
@@ -83,11 +86,19 @@ internal sealed class WorkerTeam : IDisposable
         }
     }
 
+    private void Start()
+    {
+        for (var worker = 1; worker < Size; worker++)
+        {
+            starts[worker].Release();
+        }
+    }
+
     private void Work(int worker)
     {
         while (true)
         {
-            start.Wait();
+            starts[worker].Wait();
             if (disposed)
             {
                 return;
@@ -120,13 +131,17 @@ internal sealed class WorkerTeam : IDisposable
         }
 
         disposed = true;
-        start.Release(threads.Length);
+        Start();
         foreach (var thread in threads)
         {
             thread.Join();
         }
 
-        start.Dispose();
+        foreach (var start in starts)
+        {
+            start.Dispose();
+        }
+
         finished.Dispose();
     }
 }
