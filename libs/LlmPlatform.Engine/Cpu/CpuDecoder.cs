@@ -67,7 +67,6 @@ internal sealed unsafe class CpuDecoder : IDisposable
         scale = 1f / MathF.Sqrt(spec.HeadDim);
 
         float[] Step(int width) => GC.AllocateArray<float>(MaxBatch * width, pinned: true);
-        float[][] PerWorker(int width) => Enumerable.Range(0, threads).Select(_ => GC.AllocateArray<float>(width, pinned: true)).ToArray();
         hidden = Step(spec.HiddenSize);
         queries = Step(queryWidth);
         keys = Step(keyValueWidth);
@@ -133,9 +132,10 @@ internal sealed unsafe class CpuDecoder : IDisposable
     /// Attention inside libtorch's forward (steps this path does not take whole): <paramref name="q"/> is
     /// [tokens, heads, head_dim], rotated, and the step's new K/V are already in the cache. Each new token of
     /// <paramref name="sequences"/> attends to its sequence's context up to and including itself; the rows of other
-    /// tokens are left unwritten, for the caller to fill (every row of a step belongs to one sequence). All of a step's sequences in one call, where SDPA took a gather, a mask and a dozen small
-    /// libtorch calls per prefill chunk and layer: a step prefilling 32 chunks of 32 tokens went from 726-831 to 662-674
-    /// ms on 2 cores (docs/benchmarks.md). Returns [tokens, heads × head_dim] in q's dtype.
+    /// tokens are left unwritten, for the caller to fill (every row of a step belongs to one sequence). All of a step's
+    /// sequences in one call, where SDPA took a gather, a mask and a dozen small libtorch calls per prefill chunk and
+    /// layer: a step prefilling 32 chunks of 32 tokens went from 726-831 to 662-674 ms on 2 cores (docs/benchmarks.md).
+    /// Returns [tokens, heads × head_dim] in q's dtype.
     /// </summary>
     public Tensor Attend(int layer, Tensor q, IReadOnlyList<SequenceSlice> sequences, PagedKvCache cache)
     {
@@ -263,12 +263,14 @@ internal sealed unsafe class CpuDecoder : IDisposable
         }
     }
 
+    /// <summary>A pinned scratch array of <paramref name="length"/> floats for each worker of the team.</summary>
+    private float[][] PerWorker(int length) => Enumerable.Range(0, team.Size).Select(_ => GC.AllocateArray<float>(length, pinned: true)).ToArray();
+
     private void EnsureChunkCapacity(int contextLength)
     {
         var positions = ChunkAttention.Padded(contextLength);
         if (chunkScores[0].Length < positions)
         {
-            float[][] PerWorker(int length) => chunkScores.Select(_ => GC.AllocateArray<float>(length, pinned: true)).ToArray();
             chunkKeys = PerWorker(positions * spec.HeadDim);
             chunkValues = PerWorker(positions * spec.HeadDim);
             chunkScores = PerWorker(positions);
@@ -281,7 +283,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
         {
             // Double, so that a growing context does not reallocate every step; past max_model_len only what is asked.
             var positions = Math.Max(contextLength, Math.Min(spec.MaxPositions, 2 * scores[0].Length / group));
-            scores = scores.Select(_ => GC.AllocateArray<float>(group * positions, pinned: true)).ToArray();
+            scores = PerWorker(group * positions);
         }
     }
 
