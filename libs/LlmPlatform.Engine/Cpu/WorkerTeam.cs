@@ -10,7 +10,7 @@ namespace LlmPlatform.Engine.Cpu;
 internal sealed class WorkerTeam : IDisposable
 {
     private readonly Thread[] threads;
-    // One start signal per dedicated worker: with one shared count, a worker that finished fast could take a second
+    // One start signal per dedicated worker (worker w waits on starts[w - 1]): with one shared count, a worker that finished fast could take a second
     // worker's start and run the body twice while that worker's share went undone (teams of three and more).
     private readonly SemaphoreSlim[] starts;
     private readonly CountdownEvent finished;
@@ -26,7 +26,7 @@ internal sealed class WorkerTeam : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         Size = size;
         finished = new CountdownEvent(size - 1);
-        starts = Enumerable.Range(0, size).Select(_ => new SemaphoreSlim(0)).ToArray();
+        starts = Enumerable.Range(1, size - 1).Select(_ => new SemaphoreSlim(0)).ToArray();
         threads = Enumerable.Range(1, size - 1).Select(worker => new Thread(() => Work(worker))
         {
             IsBackground = true,
@@ -88,9 +88,9 @@ internal sealed class WorkerTeam : IDisposable
 
     private void Start()
     {
-        for (var worker = 1; worker < Size; worker++)
+        foreach (var start in starts)
         {
-            starts[worker].Release();
+            start.Release();
         }
     }
 
@@ -98,7 +98,7 @@ internal sealed class WorkerTeam : IDisposable
     {
         while (true)
         {
-            starts[worker].Wait();
+            starts[worker - 1].Wait();
             if (disposed)
             {
                 return;
