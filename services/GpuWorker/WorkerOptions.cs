@@ -60,8 +60,10 @@ public sealed class WorkerOptions
     public bool EnablePrefixCaching { get; set; } = true;
 
     /// <summary>
-    /// On a CPU, decode steps of up to 8 sequences (and decode attention in larger steps) run on the engine's C#
-    /// kernels instead of libtorch (<c>--cpu-decode-kernels true|false</c>; no effect on CUDA). See docs/engine.md.
+    /// On a CPU, decode steps run on the engine's C# kernels and its team of threads (the projections of steps of more
+    /// than 4 sequences as libtorch GEMMs on the team), and so do the attention, norms, rotations and projections of
+    /// steps with a prefill, instead of libtorch alone (<c>--cpu-decode-kernels true|false</c>; no effect on CUDA). See
+    /// docs/engine.md.
     /// </summary>
     public bool CpuDecodeKernels { get; set; } = true;
 

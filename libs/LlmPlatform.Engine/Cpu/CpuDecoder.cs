@@ -7,22 +7,24 @@ using static TorchSharp.torch;
 namespace LlmPlatform.Engine.Cpu;
 
 /// <summary>
-/// Decode steps of a few sequences on the CPU, computed in C# over the model's own weight and KV cache memory.
-/// A batch-1 decode step is bound by reading every weight once; through libtorch it makes ~2,200 small calls and
-/// streams each small projection at a fraction of the memory bandwidth (docs/benchmarks.md, "Where the time goes").
-/// Here one team of threads, kept running across the whole step, splits every projection's rows, so the weights
-/// stream back to back; the activations stay float32. Each row's arithmetic is the same whatever else is in the batch,
-/// so a sequence's decode logits do not depend on its neighbours. Larger batches are compute-bound and go to libtorch,
+/// Decode steps on the CPU, computed in C# over the model's own weight and KV cache memory. A batch-1 decode step is
+/// bound by reading every weight once; through libtorch it makes ~2,200 small calls and streams each small projection
+/// at a fraction of the memory bandwidth (docs/benchmarks.md, "Where the time goes"). Here one team of threads, kept
+/// running across the whole step, splits every projection's rows, so the weights stream back to back; the activations
+/// stay float32. Each row's arithmetic is the same whatever else is in the batch, so a sequence's decode logits do not
+/// depend on its neighbours. Steps of more than <see cref="MaxBatch"/> decodes are compute-bound: they run the same
+/// way with libtorch's GEMM for the projections (CpuDecoder.Gemm.cs). Steps with a prefill go to libtorch's forward,
 /// which calls back into <see cref="Attend"/> for the attention of their decodes and short prefill chunks.
 /// </summary>
-internal sealed unsafe class CpuDecoder : IDisposable
+internal sealed unsafe partial class CpuDecoder : IDisposable
 {
     /// <summary>
-    /// Above this many sequences a decode step goes to libtorch, whose bfloat16 GEMM outruns these float32 FMA loops
-    /// once each weight row serves many sequences: on the SmolLM-135M shape the two were even at 7 sequences and
-    /// libtorch ~7% ahead at 8, with its projections split over the team (docs/engine.md, "The CPU decode path").
+    /// Above this many sequences a decode step's projections are libtorch's GEMM on the team (CpuDecoder.Gemm.cs),
+    /// which outruns these float32 FMA loops once each weight row serves several sequences: on the SmolLM-135M shape in
+    /// bfloat16 the two were even at 4 sequences and the GEMM step 20-35% faster from 5 (docs/engine.md, "The CPU
+    /// decode path").
     /// </summary>
-    public const int MaxBatch = 7;
+    public const int MaxBatch = 4;
 
     /// <summary>
     /// The longest prefill context <see cref="Attend"/> takes. Its chunk kernel scores every query against a float32
@@ -34,15 +36,20 @@ internal sealed unsafe class CpuDecoder : IDisposable
     private readonly ModelSpec spec;
     private readonly WorkerTeam team;
     private readonly LayerView[] layers;
+    private readonly IReadOnlyList<DecoderLayer> decoderLayers;
     private readonly MatrixView embedding;
     private readonly MatrixView lmHead;
+    private readonly Tensor lmHeadWeight;
     private readonly float[] finalNorm;
     private readonly double[] inverseFrequencies;
     private readonly int queryWidth, keyValueWidth, group;
     private readonly float scale;
 
-    // Step buffers, [MaxBatch, width] each, and per-worker scratch; pinned so the kernels take their addresses.
-    private readonly float[] hidden, queries, keys, values, attended, gate, up, cos, sin;
+    // Step buffers, [rows, width] each (grown past MaxBatch for larger steps; gate and up serve the small steps only),
+    // and per-worker scratch; pinned so the kernels take their addresses.
+    private readonly float[] gate, up;
+    private float[] hidden, queries, keys, values, attended, cos, sin;
+    private int stepRows;
     private readonly float[][] normed, keyRow, valueRow;
     private float[][] scores;
 
@@ -57,8 +64,10 @@ internal sealed unsafe class CpuDecoder : IDisposable
         RowOps = new RowOps(team);
         Projections = OpenMpThreads.Available ? new TeamProjections(team) : null;
         this.layers = layers.Select(l => new LayerView(l)).ToArray();
+        decoderLayers = layers;
         this.embedding = MatrixView.Of(embedding);
         this.lmHead = MatrixView.Of(lmHead);
+        lmHeadWeight = lmHead;
         this.finalNorm = MatrixView.Of(finalNorm).ToPinnedArray();
         inverseFrequencies = RotaryEmbedding.InverseFrequencies(spec.Rope, spec.HeadDim);
         queryWidth = spec.Heads * spec.HeadDim;
@@ -66,16 +75,10 @@ internal sealed unsafe class CpuDecoder : IDisposable
         group = spec.Heads / spec.KeyValueHeads;
         scale = 1f / MathF.Sqrt(spec.HeadDim);
 
-        float[] Step(int width) => GC.AllocateArray<float>(MaxBatch * width, pinned: true);
-        hidden = Step(spec.HiddenSize);
-        queries = Step(queryWidth);
-        keys = Step(keyValueWidth);
-        values = Step(keyValueWidth);
-        attended = Step(queryWidth);
-        gate = Step(spec.IntermediateSize);
-        up = Step(spec.IntermediateSize);
-        cos = Step(spec.HeadDim / 2);
-        sin = Step(spec.HeadDim / 2);
+        (hidden, queries, keys, values, attended, cos, sin) = ([], [], [], [], [], [], []);
+        EnsureStepRows(MaxBatch);
+        gate = GC.AllocateArray<float>(MaxBatch * spec.IntermediateSize, pinned: true);
+        up = GC.AllocateArray<float>(MaxBatch * spec.IntermediateSize, pinned: true);
         normed = PerWorker(MaxBatch * spec.HiddenSize);
         keyRow = PerWorker(spec.HeadDim);
         valueRow = PerWorker(spec.HeadDim);
@@ -92,8 +95,11 @@ internal sealed unsafe class CpuDecoder : IDisposable
     /// <summary>Whether this machine runs the kernels natively (x86-64 with AVX2, or wider) and the model's heads fit them.</summary>
     public static bool Supports(ModelSpec spec) => Vector256.IsHardwareAccelerated && spec.HeadDim % 16 == 0;
 
-    /// <summary>Whether this path takes <paramref name="batch"/>: decodes only, at most <see cref="MaxBatch"/>.</summary>
-    public static bool Takes(AttentionBatch batch) => !batch.HasPrefills && batch.Sequences.Count <= MaxBatch;
+    /// <summary>
+    /// Whether this path takes <paramref name="batch"/>: decodes only, at most <see cref="MaxBatch"/> of them, or any
+    /// number where libtorch's GEMM can run on the team (CpuDecoder.Gemm.cs).
+    /// </summary>
+    public static bool Takes(AttentionBatch batch) => !batch.HasPrefills && (batch.Sequences.Count <= MaxBatch || RunsGemmSteps);
 
     /// <summary>
     /// One decode step: every sequence of <paramref name="batch"/> has exactly one new token (row i is sequence i).
@@ -102,6 +108,7 @@ internal sealed unsafe class CpuDecoder : IDisposable
     public Tensor Forward(Tensor inputIds, Tensor positions, AttentionBatch batch, PagedKvCache cache, Tensor logitRows)
     {
         var rows = batch.Sequences.Count;
+        EnsureStepRows(rows);
         var ids = inputIds.data<long>().ToArray();
         var steps = new DecodeRow[rows];
         var slots = batch.SlotMapping.data<long>().ToArray();
@@ -118,7 +125,16 @@ internal sealed unsafe class CpuDecoder : IDisposable
         var logits = empty([outputRows.Length, lmHead.Rows], ScalarType.Float32);
         var output = MatrixView.Address(logits);
         var pools = KvFor(cache);
-        team.Run(worker => Step(worker, steps, outputRows, pools, (float*)output));
+        if (rows <= MaxBatch)
+        {
+            team.Run(worker => Step(worker, steps, outputRows, pools, (float*)output));
+        }
+        else
+        {
+            EnsureGemmCapacity(rows);
+            team.Run(worker => GemmStep(worker, steps, outputRows, pools, (float*)output));
+        }
+
         return logits;
     }
 
@@ -261,6 +277,20 @@ internal sealed unsafe class CpuDecoder : IDisposable
                 s[row * half + i] = (float)Math.Sin(angle);
             }
         }
+    }
+
+    /// <summary>The step buffers, grown (doubling) to hold <paramref name="rows"/> sequences.</summary>
+    private void EnsureStepRows(int rows)
+    {
+        if (rows <= stepRows)
+        {
+            return;
+        }
+
+        stepRows = Math.Max(rows, 2 * stepRows);
+        float[] Rows(int width) => GC.AllocateArray<float>(stepRows * width, pinned: true);
+        (hidden, queries, keys, values, attended) = (Rows(spec.HiddenSize), Rows(queryWidth), Rows(keyValueWidth), Rows(keyValueWidth), Rows(queryWidth));
+        (cos, sin) = (Rows(spec.HeadDim / 2), Rows(spec.HeadDim / 2));
     }
 
     /// <summary>A pinned scratch array of <paramref name="length"/> floats for each worker of the team.</summary>
@@ -435,7 +465,11 @@ internal sealed unsafe class CpuDecoder : IDisposable
         }
     }
 
-    public void Dispose() => team.Dispose();
+    public void Dispose()
+    {
+        team.Dispose();
+        DisposeGemmTensors();
+    }
 
     /// <summary>
     /// Work of <see cref="Attend"/>: <paramref name="Tokens"/> consecutive new tokens of a sequence from step row

@@ -15,7 +15,7 @@ namespace LlmPlatform.Engine.Cpu;
 internal sealed class TeamProjections(WorkerTeam team)
 {
     /// <summary>Shares are cut at multiples of this many weight rows, which GEMM kernels block by.</summary>
-    private const int RowAlignment = 64;
+    public const int RowAlignment = 64;
 
     /// <summary>
     /// x [rows, in] times each weight [out_i, in] transposed, plus its bias where given: one [rows, out_i] tensor per
@@ -25,10 +25,10 @@ internal sealed class TeamProjections(WorkerTeam team)
     {
         var rows = x.shape[0];
         var outputs = weights.Select(w => empty(rows, w.shape[0], x.dtype)).ToArray();
-        var total = weights.Sum(w => w.shape[0]);
+        var total = (int)weights.Sum(w => w.shape[0]);
         team.Run(worker =>
         {
-            var (first, end) = (Cut(total, worker), Cut(total, worker + 1));
+            var (first, end) = team.AlignedShare(worker, total, RowAlignment);
             using var singleThreaded = OpenMpThreads.SingleThreaded();
             using var scope = NewDisposeScope();
             var offset = 0L;
@@ -56,7 +56,4 @@ internal sealed class TeamProjections(WorkerTeam team)
         });
         return outputs;
     }
-
-    private long Cut(long total, int worker) =>
-        worker == team.Size ? total : Math.Min(total, (total * worker / team.Size + RowAlignment / 2) / RowAlignment * RowAlignment);
 }

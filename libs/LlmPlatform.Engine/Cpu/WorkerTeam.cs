@@ -63,6 +63,16 @@ internal sealed class WorkerTeam : IDisposable
     public (int First, int End) Share(int worker, int count) =>
         ((int)((long)count * worker / Size), (int)((long)count * (worker + 1) / Size));
 
+    /// <summary>
+    /// Worker <paramref name="worker"/>'s contiguous share of <paramref name="count"/> items, cut at multiples of
+    /// <paramref name="alignment"/> (a GEMM's weight rows, which its kernels block by); a share may be empty.
+    /// </summary>
+    public (int First, int End) AlignedShare(int worker, int count, int alignment)
+    {
+        int Cut(int w) => w == Size ? count : (int)Math.Min(count, ((long)count * w / Size + alignment / 2) / alignment * alignment);
+        return (Cut(worker), Cut(worker + 1));
+    }
+
     /// <summary>Waits until every worker of the current run has reached this point.</summary>
     public void Barrier()
     {

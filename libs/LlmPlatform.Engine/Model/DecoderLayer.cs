@@ -60,6 +60,9 @@ public sealed class DecoderLayer : IDisposable
 
     internal Tensor PostAttentionNormWeight => postAttentionNorm;
 
+    /// <summary>q, k and v's weights stacked: [q + k + v rows, hidden].</summary>
+    internal Tensor QkvWeight => qkvWeight;
+
     internal Tensor QWeight => qWeight;
 
     internal Tensor KWeight => kWeight;
