@@ -69,46 +69,62 @@ public sealed class CpuDecoderTests
     }
 
     [Fact]
-    public void Steps_with_a_prefill_go_to_libtorch_and_decode_steps_of_any_size_stay()
+    public void Only_steps_with_a_prefill_chunk_longer_than_the_kernels_take_go_to_libtorch()
     {
+        var longChunk = Enumerable.Range(0, CpuDecoder.MaxKernelPrefillContext + 1).ToArray();
         using var one = StepInputs.Build(BlockSize, CPU, new SequenceStep([0], 3, [1])).Batch;
         using var mixed = StepInputs.Build(BlockSize, CPU, new SequenceStep([0], 3, [1]), new SequenceStep([1], 0, [1, 2])).Batch;
-        using var full = StepInputs.Build(BlockSize, CPU, Enumerable.Range(0, CpuDecoder.MaxBatch).Select(i => new SequenceStep([i], 3, [1])).ToArray()).Batch;
         using var over = StepInputs.Build(BlockSize, CPU, Enumerable.Range(0, CpuDecoder.MaxBatch + 1).Select(i => new SequenceStep([i], 3, [1])).ToArray()).Batch;
+        using var longPrefill = StepInputs.Build(BlockSize, CPU, new SequenceStep([0], 3, [1]), new SequenceStep(Enumerable.Range(1, 33).ToArray(), 0, longChunk)).Batch;
 
         Assert.True(CpuDecoder.Takes(one));
-        Assert.False(CpuDecoder.Takes(mixed));
-        Assert.True(CpuDecoder.Takes(full));
+        Assert.True(CpuDecoder.Takes(mixed));
         Assert.True(CpuDecoder.Takes(over));
+        Assert.False(CpuDecoder.Takes(longPrefill));
     }
 
     /// <summary>
-    /// Decode steps of more than <see cref="CpuDecoder.MaxBatch"/> sequences (GEMM projections on the team, the rest
-    /// as in small steps) against libtorch's forward, row by row, in both dtypes: with q/k/v biases and untied
-    /// embeddings in float32, GQA in bfloat16. A step of 9 and then one of 30 sequences (the step buffers grow past
-    /// their first capacity), each sequence at its own context length.
+    /// Steps the decoder takes whole beyond <see cref="CpuDecoder.MaxBatch"/> decodes (GEMM projections on the team,
+    /// CpuDecoder.Gemm.cs) against libtorch's forward, row by row, in both dtypes: with q/k/v biases and untied
+    /// embeddings in float32, GQA in bfloat16. Nine prompts prefilled in one step and decoded in the next, the other 21
+    /// prefilled in one step (the token buffers grow) and 29 decoded (the logit buffers grow), then a step mixing 6
+    /// decodes with prefill chunks: two new prompts and the continuation of a cached one.
     /// </summary>
     [Theory]
     [InlineData("qwen2-bias-untied", ScalarType.Float32, 2e-4)]
     [InlineData("llama-gqa", ScalarType.BFloat16, 0.05)]
-    public void Decode_steps_of_more_than_max_batch_sequences_match_libtorch(string config, ScalarType dtype, double tolerance)
+    public void Steps_taken_whole_beyond_max_batch_decodes_match_libtorch(string config, ScalarType dtype, double tolerance)
     {
         var random = new Random(3);
-        var prompts = Enumerable.Range(0, 30).Select(i => Enumerable.Range(0, 1 + i % 17).Select(_ => random.Next(0, 200)).ToArray()).ToArray();
-        var next = prompts.Select(_ => random.Next(0, 200)).ToArray();
-        // Sequence i owns blocks 2i and 2i + 1 (a prompt fills at most 17 + 1 slots).
-        SequenceStep Decode(int i) => new([2 * i, 2 * i + 1], prompts[i].Length, [next[i]]);
+        int[] Tokens(int count) => Enumerable.Range(0, count).Select(_ => random.Next(0, 200)).ToArray();
+        var prompts = Enumerable.Range(0, 30).Select(i => Tokens(1 + i % 17)).ToArray();
+        var next = Tokens(30);
+        var (first, second, continuation) = (Tokens(40), Tokens(3), Tokens(21));
+        // Sequence i owns blocks 3i to 3i + 2 (a prompt and its continuation fill at most 17 + 21 + 1 slots).
+        int[] Blocks(int i) => [3 * i, 3 * i + 1, 3 * i + 2];
+        SequenceStep Decode(int i) => new(Blocks(i), prompts[i].Length, [next[i]]);
 
         var results = new List<List<float[]>>();
         foreach (var kernels in new[] { true, false })
         {
             using var model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory(config)), dtype, CPU, cpuDecodeKernels: kernels);
-            using var cache = new PagedKvCache(model.Spec.Layers, blocks: 60, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
-            Run(model, cache, prompts.Select((prompt, i) => new SequenceStep([2 * i, 2 * i + 1], 0, prompt)).ToArray());
-            results.Add([.. Run(model, cache, Enumerable.Range(0, 9).Select(Decode).ToArray()), .. Run(model, cache, Enumerable.Range(0, 30).Select(Decode).ToArray())]);
+            using var cache = new PagedKvCache(model.Spec.Layers, blocks: 100, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
+            var mixed = Enumerable.Range(0, 6).Select(Decode)
+                .Append(new SequenceStep(Blocks(30), 0, first))
+                .Append(new SequenceStep(Blocks(31), 0, second))
+                .Append(new SequenceStep(Blocks(29), prompts[29].Length, continuation))
+                .ToArray();
+            SequenceStep[] Prefill(int from, int count) => Enumerable.Range(from, count).Select(i => new SequenceStep(Blocks(i), 0, prompts[i])).ToArray();
+            results.Add([
+                .. Run(model, cache, Prefill(0, 9)),
+                .. Run(model, cache, Enumerable.Range(0, 9).Select(Decode).ToArray()),
+                .. Run(model, cache, Prefill(9, 21)),
+                .. Run(model, cache, Enumerable.Range(0, 29).Select(Decode).ToArray()),
+                .. Run(model, cache, mixed),
+            ]);
         }
 
-        Assert.Equal(39, results[0].Count);
+        Assert.Equal(9 + 9 + 21 + 29 + 9, results[0].Count);
         for (var row = 0; row < results[0].Count; row++)
         {
             var (viaDecoder, viaLibtorch) = (results[0][row], results[1][row]);

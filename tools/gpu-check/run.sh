@@ -3,11 +3,13 @@
 # every libtorch symbol it needs in the host's PyTorch; then the steps named (all by default):
 #   tests   the engine's tests with LLMPLATFORM_TEST_DEVICE=cuda (the device-independent ones compute on the GPU:
 #           logits against the numpy reference, batch invariance, preemption, prefix caching);
+#   cpu-tests  all the engine's tests on the CPU: the host's cores make the CPU decoder's team as large as libtorch's
+#           thread count (16 here, against 2 on CI), so every work split runs at a size CI never sees;
 #   worker  the GpuWorker service on CUDA and on the CPU over HTTP (worker_check.py);
 #   bench   EngineBench's offline throughput on CUDA.
-# Usage: tools/gpu-check/run.sh [tests] [worker] [bench]. Results go to $OUT (or a temporary folder).
+# Usage: tools/gpu-check/run.sh [tests] [cpu-tests] [worker] [bench]. Results go to $OUT (or a temporary folder).
 set -uo pipefail
-steps=" ${*:-tests worker bench} "
+steps=" ${*:-tests cpu-tests worker bench} "
 out=${OUT:-$(mktemp -d)}
 export OUT="$out"
 app=$(mktemp -d)
@@ -37,6 +39,12 @@ if [[ $steps == *" tests "* ]]; then
     cat "$app/tests.txt" >> "$out/engine-tests.txt"
     grep -E "\[FAIL\]|Total:|Exception :" "$app/tests.txt" | head -20
   done
+fi
+
+if [[ $steps == *" cpu-tests "* ]]; then
+  timeout 300 "$engine/LlmPlatform.Engine.Tests" -noColor > "$out/engine-cpu-tests.txt" 2>&1
+  echo "cpu tests exit: $?"
+  grep -E "\[FAIL\]|Total:|Exception :" "$out/engine-cpu-tests.txt" | head -20
 fi
 
 if [[ $steps == *" worker "* ]]; then

@@ -6,31 +6,33 @@ using static TorchSharp.torch;
 namespace LlmPlatform.Engine.Cpu;
 
 /// <summary>
-/// Decode steps of more than <see cref="MaxBatch"/> sequences. Past a handful of rows each weight row serves many
-/// sequences and libtorch's bfloat16 GEMM outruns the small steps' float32 dot products, so here every projection is a
-/// GEMM on the worker's share of the weight rows (libtorch single-threaded per worker, as in
-/// <see cref="TeamProjections"/>). Everything else is the small steps': one team run for the whole step, phases met at
-/// the team's barrier, the residual stream in float32, the rotation, the cache write and the paged attention kernel.
+/// Steps of more than <see cref="MaxBatch"/> decodes, and steps with prefill chunks whose attention the kernels take.
+/// Past a handful of rows each weight row serves many tokens and libtorch's bfloat16 GEMM outruns the small steps'
+/// float32 dot products, so here every projection is a GEMM on the worker's share of the weight rows (libtorch
+/// single-threaded per worker, as in <see cref="TeamProjections"/>). Everything else is the small steps' way: one team
+/// run for the whole step, phases met at the team's barrier, the residual stream in float32, the attention kernels.
 /// Through libtorch's forward the same step made ~11 team runs and a dozen libtorch calls per layer beside its GEMMs
-/// (norms, rotations, casts, residual adds, the cache write): ~17 of a 32-sequence step's ~50 ms
-/// (docs/benchmarks.md, "Decode steps of many sequences in one team run").
+/// (norms, rotations, casts, residual adds, the cache write): ~17 of a 32-sequence decode step's ~50 ms, and a
+/// 32-token prompt's prefill step took 40-42 ms against 28-31 here (docs/benchmarks.md, "Decode steps of many
+/// sequences in one team run").
 /// </summary>
 internal sealed unsafe partial class CpuDecoder
 {
     private GemmShares[]? gemmShares;
     private Tensor? gemmInput, gemmMixed, gemmActivated;
-    private Tensor[] gemmProducts = [], gemmUpProducts = [];
+    private Tensor[] gemmProducts = [], gemmUpProducts = [], gemmLogitProducts = [];
     private float[][] gemmRowScratch = [];
-    private int gemmCapacity;
+    private int gemmCapacity, gemmLogitCapacity;
 
-    /// <summary>Whether decode steps of more than <see cref="MaxBatch"/> sequences can run here (libtorch's OpenMP runtime was found).</summary>
+    /// <summary>Whether steps of more than <see cref="MaxBatch"/> tokens can run here (libtorch's OpenMP runtime was found).</summary>
     private static bool RunsGemmSteps => OpenMpThreads.Available;
 
     /// <summary>
     /// The GEMM inputs [rows, width] in the model dtype (normalized hidden rows, attention output, SiLU(gate) · up) and
-    /// each worker's GEMM outputs, grown to <paramref name="rows"/>.
+    /// each worker's GEMM outputs, grown (doubling) to <paramref name="rows"/> tokens and <paramref name="logitRows"/>
+    /// rows of logits.
     /// </summary>
-    private void EnsureGemmCapacity(int rows)
+    private void EnsureGemmCapacity(int rows, int logitRows)
     {
         if (gemmShares is null)
         {
@@ -39,48 +41,57 @@ internal sealed unsafe partial class CpuDecoder
             gemmRowScratch = PerWorker(Math.Max(spec.HiddenSize, 2 * spec.IntermediateSize));
         }
 
-        if (rows <= gemmCapacity)
-        {
-            return;
-        }
-
-        gemmCapacity = Math.Max(rows, 2 * gemmCapacity);
-        DisposeGemmBuffers();
-
         // Kept across steps: detached from the step's dispose scope that this runs in.
         Tensor Buffer(params long[] shape) => empty(shape, lmHeadWeight.dtype).DetachFromDisposeScope();
-        gemmInput = Buffer(gemmCapacity, spec.HiddenSize);
-        gemmMixed = Buffer(gemmCapacity, queryWidth);
-        gemmActivated = Buffer(gemmCapacity, spec.IntermediateSize);
-        gemmProducts = gemmShares.Select(s => Buffer((long)gemmCapacity * s.Widest)).ToArray();
-        gemmUpProducts = gemmShares.Select(s => Buffer((long)gemmCapacity * s.Gate.Count)).ToArray();
-    }
-
-    private void DisposeGemmBuffers()
-    {
-        foreach (var tensor in new[] { gemmInput, gemmMixed, gemmActivated }.Concat(gemmProducts).Concat(gemmUpProducts))
+        if (rows > gemmCapacity)
         {
-            tensor?.Dispose();
+            gemmCapacity = Math.Max(rows, 2 * gemmCapacity);
+            DisposeAll([gemmInput, gemmMixed, gemmActivated, .. gemmProducts, .. gemmUpProducts]);
+            gemmInput = Buffer(gemmCapacity, spec.HiddenSize);
+            gemmMixed = Buffer(gemmCapacity, queryWidth);
+            gemmActivated = Buffer(gemmCapacity, spec.IntermediateSize);
+            gemmProducts = gemmShares.Select(s => Buffer((long)gemmCapacity * s.Widest)).ToArray();
+            gemmUpProducts = gemmShares.Select(s => Buffer((long)gemmCapacity * s.Gate.Count)).ToArray();
+        }
+
+        if (logitRows > gemmLogitCapacity)
+        {
+            gemmLogitCapacity = Math.Max(logitRows, 2 * gemmLogitCapacity);
+            DisposeAll(gemmLogitProducts);
+            gemmLogitProducts = gemmShares.Select(s => Buffer((long)gemmLogitCapacity * s.Vocab.Count)).ToArray();
         }
     }
 
     private void DisposeGemmTensors()
     {
-        DisposeGemmBuffers();
+        DisposeAll([gemmInput, gemmMixed, gemmActivated, .. gemmProducts, .. gemmUpProducts, .. gemmLogitProducts]);
         foreach (var shares in gemmShares ?? [])
         {
             shares.Dispose();
         }
     }
 
-    /// <summary>What every worker runs in a step of more than <see cref="MaxBatch"/> decodes: seven phases per layer, then the final norm and the LM head.</summary>
+    private static void DisposeAll(IEnumerable<Tensor?> tensors)
+    {
+        foreach (var tensor in tensors)
+        {
+            tensor?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// What every worker runs in a GEMM step: its rows' embeddings, then eight phases per layer, then the final norm
+    /// and the LM head. The new K and V are stored in their own phase, before any attention, since a prefill chunk's
+    /// tokens attend to each other's.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void GemmStep(int worker, DecodeRow[] steps, long[] outputRows, KvView kv, float* logits)
+    private void GemmStep(int worker, GemmStepInputs step, KvView kv, float* logits)
     {
         using var singleThreaded = OpenMpThreads.SingleThreaded();
         using var scope = NewDisposeScope();
-        var rows = steps.Length;
+        var rows = step.Ids.Length;
         var h = spec.HiddenSize;
+        var (d, half) = (spec.HeadDim, spec.HeadDim / 2);
         var shares = gemmShares![worker];
         var bf16 = lmHead.IsBFloat16;
         var element = ElementSize(bf16);
@@ -90,7 +101,12 @@ internal sealed unsafe partial class CpuDecoder
         var (qkvOut, oOut, downOut) = (Product(gemmProducts, rows, shares.Qkv.Count), Product(gemmProducts, rows, shares.O.Count), Product(gemmProducts, rows, shares.Down.Count));
         var (gateOut, upOut) = (Product(gemmProducts, rows, shares.Gate.Count), Product(gemmUpProducts, rows, shares.Gate.Count));
         var (firstRow, endRow) = team.Share(worker, rows);
-        fixed (float* hiddenP = hidden, q = queries, k = keys, v = values, attn = attended, row = gemmRowScratch[worker])
+        for (var r = firstRow; r < endRow; r++)
+        {
+            PrepareRow(r, step.Ids[r], step.Positions[r]);
+        }
+
+        fixed (float* hiddenP = hidden, q = queries, k = keys, v = values, attn = attended, row = gemmRowScratch[worker], c = cos, s = sin)
         {
             for (var l = 0; l < layers.Length; l++)
             {
@@ -106,14 +122,34 @@ internal sealed unsafe partial class CpuDecoder
 
                 team.Barrier();
 
-                var (firstItem, endItem) = team.Share(worker, rows * spec.Heads);
-                for (var item = firstItem; item < endItem;)
+                for (var b = firstRow; b < endRow; b++)
                 {
-                    var (sequence, head, count) = HeadRun(item, endItem);
-                    item += count;
-                    Attend(worker, l, sequence, head, count, steps[sequence], kv, q, k, v, attn);
-                    var offset = sequence * queryWidth + head * spec.HeadDim;
-                    Kernels.FromFloat(attn + offset, mixedP.At(offset), bf16, count * spec.HeadDim);
+                    for (var head = 0; head < spec.Heads; head++)
+                    {
+                        Kernels.Rotate(q + b * queryWidth + head * d, c + b * half, s + b * half, half);
+                    }
+
+                    for (var kvHead = 0; kvHead < spec.KeyValueHeads; kvHead++)
+                    {
+                        var at = b * keyValueWidth + kvHead * d;
+                        Kernels.Rotate(k + at, c + b * half, s + b * half, half);
+                        kv.Store(l, step.Slots[b], kvHead, k + at, v + at);
+                    }
+                }
+
+                team.Barrier();
+
+                // Every worker takes every team.Size-th item: a chunk's later runs see more positions, so contiguous
+                // shares would leave one worker with most of the work.
+                for (var index = worker; index < step.Items.Count; index += team.Size)
+                {
+                    var item = step.Items[index];
+                    AttendItem(worker, l, item, q, attn, kv);
+                    for (var t = 0; t < item.Tokens; t++)
+                    {
+                        var offset = (item.Row + t) * queryWidth + item.KvHead * group * d;
+                        Kernels.FromFloat(attn + offset, mixedP.At(offset), bf16, group * d);
+                    }
                 }
 
                 team.Barrier();
@@ -142,20 +178,26 @@ internal sealed unsafe partial class CpuDecoder
                 team.Barrier();
             }
 
-            var outputs = outputRows.Length;
+            // A step of prefill chunks that all end before their prompts do has no logits to return.
+            var outputs = step.OutputRows.Length;
+            if (outputs == 0)
+            {
+                return;
+            }
+
             var (firstOutput, endOutput) = team.Share(worker, outputs);
             fixed (float* norm = finalNorm)
             {
                 for (var j = firstOutput; j < endOutput; j++)
                 {
-                    Kernels.RmsNorm(hiddenP + outputRows[j] * h, norm, row, h, (float)spec.RmsNormEps);
+                    Kernels.RmsNorm(hiddenP + step.OutputRows[j] * h, norm, row, h, (float)spec.RmsNormEps);
                     Kernels.FromFloat(row, inputP.At((long)j * h), bf16, h);
                 }
             }
 
             team.Barrier();
 
-            var tokenScores = Multiply(gemmInput!.narrow(0, 0, outputs), shares.LmHead, Product(gemmProducts, outputs, shares.Vocab.Count));
+            var tokenScores = Multiply(gemmInput!.narrow(0, 0, outputs), shares.LmHead, Product(gemmLogitProducts, outputs, shares.Vocab.Count));
             for (var j = 0; tokenScores != null && j < outputs; j++)
             {
                 Kernels.ToFloat(tokenScores + (long)j * shares.Vocab.Count * element, bf16, logits + (long)j * lmHead.Rows + shares.Vocab.First, shares.Vocab.Count);
@@ -267,7 +309,7 @@ internal sealed unsafe partial class CpuDecoder
             Layers = decoder.decoderLayers.Select(l => new LayerShares(
                 Rows(l.QkvWeight, Qkv), Rows(l.OWeight, O), Rows(l.GateWeight, Gate), Rows(l.UpWeight, Gate), Rows(l.DownWeight, Down))).ToArray();
             LmHead = Rows(decoder.lmHeadWeight, Vocab);
-            Widest = new[] { Qkv.Count, O.Count, Gate.Count, Down.Count, Vocab.Count }.Max();
+            Widest = new[] { Qkv.Count, O.Count, Gate.Count, Down.Count }.Max();
         }
 
         public RowShare Qkv { get; }
@@ -284,7 +326,7 @@ internal sealed unsafe partial class CpuDecoder
 
         public Tensor? LmHead { get; }
 
-        /// <summary>The most output columns of any of this worker's shares: its GEMM scratch holds that many per row.</summary>
+        /// <summary>The most output columns of this worker's layer shares: its GEMM scratch holds that many per row.</summary>
         public int Widest { get; }
 
         private static Tensor? Rows(Tensor weight, RowShare share) =>
@@ -300,4 +342,10 @@ internal sealed unsafe partial class CpuDecoder
     }
 
     private sealed record LayerShares(Tensor? Qkv, Tensor? O, Tensor? Gate, Tensor? Up, Tensor? Down);
+
+    /// <summary>
+    /// A GEMM step's inputs: per new token its id, position and cache slot; the attention items; the rows whose logits
+    /// are returned.
+    /// </summary>
+    private sealed record GemmStepInputs(long[] Ids, long[] Positions, long[] Slots, IReadOnlyList<AttentionItem> Items, long[] OutputRows);
 }

@@ -13,8 +13,9 @@ namespace LlmPlatform.Engine.Cpu;
 /// running across the whole step, splits every projection's rows, so the weights stream back to back; the activations
 /// stay float32. Each row's arithmetic is the same whatever else is in the batch, so a sequence's decode logits do not
 /// depend on its neighbours. Steps of more than <see cref="MaxBatch"/> decodes are compute-bound: they run the same
-/// way with libtorch's GEMM for the projections (CpuDecoder.Gemm.cs). Steps with a prefill go to libtorch's forward,
-/// which calls back into <see cref="Attend"/> for the attention of their decodes and short prefill chunks.
+/// way with libtorch's GEMM for the projections (CpuDecoder.Gemm.cs), and so do steps with prefill chunks the kernels
+/// attend (<see cref="AttendsInKernel"/>). Steps with a longer chunk go to libtorch's forward, which calls back into
+/// <see cref="Attend"/> for the attention of their decodes and short prefill chunks.
 /// </summary>
 internal sealed unsafe partial class CpuDecoder : IDisposable
 {
@@ -96,23 +97,37 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
     public static bool Supports(ModelSpec spec) => Vector256.IsHardwareAccelerated && spec.HeadDim % 16 == 0;
 
     /// <summary>
-    /// Whether this path takes <paramref name="batch"/>: decodes only, at most <see cref="MaxBatch"/> of them, or any
-    /// number where libtorch's GEMM can run on the team (CpuDecoder.Gemm.cs).
+    /// Whether this path takes <paramref name="batch"/> whole: a step of at most <see cref="MaxBatch"/> decodes, or,
+    /// where libtorch's GEMM can run on the team (CpuDecoder.Gemm.cs), any step whose attention the kernels take
+    /// (<see cref="AttendsInKernel"/>).
     /// </summary>
-    public static bool Takes(AttentionBatch batch) => !batch.HasPrefills && (batch.Sequences.Count <= MaxBatch || RunsGemmSteps);
+    public static bool Takes(AttentionBatch batch) =>
+        RunsGemmSteps ? batch.Sequences.All(AttendsInKernel) : !batch.HasPrefills && batch.Sequences.Count <= MaxBatch;
 
     /// <summary>
-    /// One decode step: every sequence of <paramref name="batch"/> has exactly one new token (row i is sequence i).
-    /// Returns float32 logits [rows, vocab] for <paramref name="logitRows"/>, as the libtorch forward does.
+    /// One step of <paramref name="batch"/> (row i of the inputs is the step's i-th new token). Returns float32 logits
+    /// [rows, vocab] for <paramref name="logitRows"/>, as the libtorch forward does.
     /// </summary>
     public Tensor Forward(Tensor inputIds, Tensor positions, AttentionBatch batch, PagedKvCache cache, Tensor logitRows)
     {
-        var rows = batch.Sequences.Count;
-        EnsureStepRows(rows);
         var ids = inputIds.data<long>().ToArray();
+        var positionValues = positions.data<long>().ToArray();
+        var outputRows = logitRows.data<long>().ToArray();
+        var logits = empty([outputRows.Length, lmHead.Rows], ScalarType.Float32);
+        var output = (float*)MatrixView.Address(logits);
+        var pools = KvFor(cache);
+        EnsureStepRows(ids.Length);
+        if (batch.HasPrefills || ids.Length > MaxBatch)
+        {
+            var step = new GemmStepInputs(ids, positionValues, batch.SlotMapping.data<long>().ToArray(), AttentionItems(batch.Sequences), outputRows);
+            EnsureGemmCapacity(ids.Length, outputRows.Length);
+            team.Run(worker => GemmStep(worker, step, pools, output));
+            return logits;
+        }
+
+        var rows = batch.Sequences.Count;
         var steps = new DecodeRow[rows];
         var slots = batch.SlotMapping.data<long>().ToArray();
-        var positionValues = positions.data<long>().ToArray();
         for (var b = 0; b < rows; b++)
         {
             var sequence = batch.Sequences[b];
@@ -121,20 +136,7 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
         }
 
         EnsureScoreCapacity(steps.Max(s => s.ContextLength));
-        var outputRows = logitRows.data<long>().ToArray();
-        var logits = empty([outputRows.Length, lmHead.Rows], ScalarType.Float32);
-        var output = MatrixView.Address(logits);
-        var pools = KvFor(cache);
-        if (rows <= MaxBatch)
-        {
-            team.Run(worker => Step(worker, steps, outputRows, pools, (float*)output));
-        }
-        else
-        {
-            EnsureGemmCapacity(rows);
-            team.Run(worker => GemmStep(worker, steps, outputRows, pools, (float*)output));
-        }
-
+        team.Run(worker => Step(worker, steps, outputRows, pools, output));
         return logits;
     }
 
@@ -160,8 +162,27 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
         var output32 = empty([q.shape[0], queryWidth], ScalarType.Float32);
         var (queriesAddress, outputAddress) = (MatrixView.Address(queries32), MatrixView.Address(output32));
 
-        // Work items of similar size: a decode per KV head, and a prefill chunk per KV head in runs of tokens that
-        // share one copy of their context (ChunkAttention).
+        var items = AttentionItems(sequences);
+        var pools = KvFor(cache);
+        team.Run(worker =>
+        {
+            // Every worker takes every team.Size-th item: a chunk's later runs see more positions, so contiguous
+            // shares would leave one worker with most of the work.
+            for (var index = worker; index < items.Count; index += team.Size)
+            {
+                AttendItem(worker, layer, items[index], (float*)queriesAddress, (float*)outputAddress, pools);
+            }
+        });
+        return output32.to(q.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The attention work of <paramref name="sequences"/>, in items of similar size: a decode per KV head, and a prefill
+    /// chunk per KV head in runs of tokens that share one copy of their context (ChunkAttention). Grows the workers'
+    /// scratch to the longest context.
+    /// </summary>
+    private List<AttentionItem> AttentionItems(IReadOnlyList<SequenceSlice> sequences)
+    {
         var items = new List<AttentionItem>();
         foreach (var sequence in sequences)
         {
@@ -183,28 +204,24 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
             EnsureChunkCapacity(longest);
         }
 
-        var pools = KvFor(cache);
-        team.Run(worker =>
+        return items;
+    }
+
+    /// <summary>
+    /// One item's attention, its queries rotated in <paramref name="queries"/> and its new K/V already in the cache:
+    /// rows of [tokens, heads × head_dim] float32, read and written at the item's rows and KV head.
+    /// </summary>
+    private void AttendItem(int worker, int layer, AttentionItem item, float* queries, float* output, KvView pools)
+    {
+        var offset = item.Row * queryWidth + item.KvHead * group * spec.HeadDim;
+        if (item.Tokens == 1)
         {
-            // Every worker takes every team.Size-th item: a chunk's later runs see more positions, so contiguous
-            // shares would leave one worker with most of the work.
-            for (var index = worker; index < items.Count; index += team.Size)
-            {
-                var item = items[index];
-                var offset = item.Row * queryWidth + item.KvHead * group * spec.HeadDim;
-                var itemQueries = (float*)queriesAddress + offset;
-                var itemOutput = (float*)outputAddress + offset;
-                if (item.Tokens == 1)
-                {
-                    PagedAttend(worker, layer, item.KvHead, group, itemQueries, item.BlockTable, item.Start + 1, pools, null, null, itemOutput);
-                }
-                else
-                {
-                    ChunkAttend(worker, layer, item, itemQueries, itemOutput, pools);
-                }
-            }
-        });
-        return output32.to(q.dtype).MoveToOuterDisposeScope();
+            PagedAttend(worker, layer, item.KvHead, group, queries + offset, item.BlockTable, item.Start + 1, pools, null, null, output + offset);
+        }
+        else
+        {
+            ChunkAttend(worker, layer, item, queries + offset, output + offset, pools);
+        }
     }
 
     /// <summary><see cref="ChunkAttention.Attend"/> over the pools' element type, with this worker's scratch.</summary>
