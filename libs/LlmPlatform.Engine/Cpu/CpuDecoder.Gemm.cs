@@ -139,11 +139,8 @@ internal sealed unsafe partial class CpuDecoder
 
                 team.Barrier();
 
-                // Every worker takes every team.Size-th item: a chunk's later runs see more positions, so contiguous
-                // shares would leave one worker with most of the work.
-                for (var index = worker; index < step.Items.Count; index += team.Size)
+                foreach (var item in ItemsOf(worker, step.Items))
                 {
-                    var item = step.Items[index];
                     AttendItem(worker, l, item, q, attn, kv);
                     for (var t = 0; t < item.Tokens; t++)
                     {

@@ -166,11 +166,9 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
         var pools = KvFor(cache);
         team.Run(worker =>
         {
-            // Every worker takes every team.Size-th item: a chunk's later runs see more positions, so contiguous
-            // shares would leave one worker with most of the work.
-            for (var index = worker; index < items.Count; index += team.Size)
+            foreach (var item in ItemsOf(worker, items))
             {
-                AttendItem(worker, layer, items[index], (float*)queriesAddress, (float*)outputAddress, pools);
+                AttendItem(worker, layer, item, (float*)queriesAddress, (float*)outputAddress, pools);
             }
         });
         return output32.to(q.dtype).MoveToOuterDisposeScope();
@@ -205,6 +203,18 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
         }
 
         return items;
+    }
+
+    /// <summary>
+    /// Worker <paramref name="worker"/>'s items of a step's attention: every team.Size-th one, since a chunk's later runs
+    /// see more positions and contiguous shares would leave one worker with most of the work.
+    /// </summary>
+    private IEnumerable<AttentionItem> ItemsOf(int worker, IReadOnlyList<AttentionItem> items)
+    {
+        for (var index = worker; index < items.Count; index += team.Size)
+        {
+            yield return items[index];
+        }
     }
 
     /// <summary>
