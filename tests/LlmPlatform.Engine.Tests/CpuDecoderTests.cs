@@ -125,14 +125,7 @@ public sealed class CpuDecoderTests
         }
 
         Assert.Equal(9 + 9 + 21 + 29 + 9, results[0].Count);
-        for (var row = 0; row < results[0].Count; row++)
-        {
-            var (viaDecoder, viaLibtorch) = (results[0][row], results[1][row]);
-            for (var j = 0; j < viaDecoder.Length; j++)
-            {
-                Assert.True(Math.Abs(viaDecoder[j] - viaLibtorch[j]) <= tolerance, $"row {row} logit {j}: decoder {viaDecoder[j]}, libtorch {viaLibtorch[j]}");
-            }
-        }
+        AssertRowsAgree(results[0], results[1], tolerance);
     }
 
     [Fact]
@@ -152,10 +145,7 @@ public sealed class CpuDecoderTests
         var viaKernels = Run(kernels, kernelCache, new SequenceStep(blocks, 300, [tokens[300]]))[0];
         var viaLibtorch = Run(libtorch, libtorchCache, new SequenceStep(blocks, 300, [tokens[300]]))[0];
 
-        for (var j = 0; j < viaKernels.Length; j++)
-        {
-            Assert.True(Math.Abs(viaKernels[j] - viaLibtorch[j]) <= 2e-4, $"logit {j}: kernels {viaKernels[j]}, libtorch {viaLibtorch[j]}");
-        }
+        AssertRowsAgree([viaKernels], [viaLibtorch], 2e-4);
     }
 
     /// <summary>
@@ -189,12 +179,20 @@ public sealed class CpuDecoderTests
             results.Add(Run(model, cache, steps));
         }
 
-        for (var sequence = 0; sequence < steps.Length; sequence++)
+        Assert.Equal(steps.Length, results[0].Count);
+        AssertRowsAgree(results[0], results[1], 2e-4);
+    }
+
+    /// <summary>Every logit of every row computed with the kernels within <paramref name="tolerance"/> of libtorch's.</summary>
+    private static void AssertRowsAgree(IReadOnlyList<float[]> viaKernels, IReadOnlyList<float[]> viaLibtorch, double tolerance)
+    {
+        Assert.Equal(viaLibtorch.Count, viaKernels.Count);
+        for (var row = 0; row < viaKernels.Count; row++)
         {
-            for (var j = 0; j < results[0][sequence].Length; j++)
+            for (var j = 0; j < viaKernels[row].Length; j++)
             {
-                Assert.True(Math.Abs(results[0][sequence][j] - results[1][sequence][j]) <= 2e-4,
-                    $"sequence {sequence} logit {j}: kernels {results[0][sequence][j]}, libtorch {results[1][sequence][j]}");
+                Assert.True(Math.Abs(viaKernels[row][j] - viaLibtorch[row][j]) <= tolerance,
+                    $"row {row} logit {j}: kernels {viaKernels[row][j]}, libtorch {viaLibtorch[row][j]}");
             }
         }
     }
