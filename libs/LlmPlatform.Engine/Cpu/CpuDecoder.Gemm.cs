@@ -49,7 +49,7 @@ internal sealed unsafe partial class CpuDecoder
             DisposeAll([gemmInput, gemmMixed, gemmActivated, .. gemmProducts, .. gemmUpProducts]);
             gemmInput = Buffer(gemmCapacity, spec.HiddenSize);
             gemmMixed = Buffer(gemmCapacity, queryWidth);
-            gemmActivated = Buffer(gemmCapacity, spec.IntermediateSize);
+            gemmActivated = Buffer((long)gemmCapacity * spec.IntermediateSize);
             gemmProducts = gemmShares.Select(s => Buffer((long)gemmCapacity * s.Widest)).ToArray();
             gemmUpProducts = gemmShares.Select(s => Buffer((long)gemmCapacity * s.Gate.Count)).ToArray();
         }
@@ -95,9 +95,11 @@ internal sealed unsafe partial class CpuDecoder
         var shares = gemmShares![worker];
         var bf16 = lmHead.IsBFloat16;
         var element = ElementSize(bf16);
-        var (input, mixed, activated) = (gemmInput!.narrow(0, 0, rows), gemmMixed!.narrow(0, 0, rows), gemmActivated!.narrow(0, 0, rows));
+        var inputT = gemmInput!.narrow(0, 0, rows).t();
+        var mixedT = gemmMixed!.narrow(0, 0, rows).t();
+        var activatedT = gemmActivated!.narrow(0, 0, (long)rows * spec.IntermediateSize).view(spec.IntermediateSize, rows);
         var (inputP, mixedP, activatedP) = (MatrixView.Of(gemmInput!), MatrixView.Of(gemmMixed!), MatrixView.Of(gemmActivated!));
-        Tensor Product(Tensor[] scratch, int rowCount, int count) => scratch[worker].narrow(0, 0, (long)rowCount * count).view(rowCount, count);
+        Tensor Product(Tensor[] scratch, int rowCount, int count) => scratch[worker].narrow(0, 0, (long)rowCount * count).view(count, rowCount);
         var (qkvOut, oOut, downOut) = (Product(gemmProducts, rows, shares.Qkv.Count), Product(gemmProducts, rows, shares.O.Count), Product(gemmProducts, rows, shares.Down.Count));
         var (gateOut, upOut) = (Product(gemmProducts, rows, shares.Gate.Count), Product(gemmUpProducts, rows, shares.Gate.Count));
         var (firstRow, endRow) = team.Share(worker, rows);
@@ -114,11 +116,7 @@ internal sealed unsafe partial class CpuDecoder
                 NormalizeRows(hiddenP, layer.InputNorm, firstRow, endRow, row, inputP);
                 team.Barrier();
 
-                var qkv = Multiply(input, weights.Qkv, qkvOut);
-                for (var b = 0; qkv != null && b < rows; b++)
-                {
-                    ScatterQkv(layer, qkv + (long)b * shares.Qkv.Count * element, bf16, shares.Qkv, q + b * queryWidth, k + b * keyValueWidth, v + b * keyValueWidth);
-                }
+                ScatterQkv(layer, Project(weights.Qkv, inputT, qkvOut), bf16, shares.Qkv, rows, q, k, v);
 
                 team.Barrier();
 
@@ -151,27 +149,28 @@ internal sealed unsafe partial class CpuDecoder
 
                 team.Barrier();
 
-                AddProduct(Multiply(mixed, weights.O, oOut), bf16, rows, shares.O, hiddenP, h, row);
+                AddProduct(Project(weights.O, mixedT, oOut), bf16, rows, shares.O, hiddenP, h);
                 team.Barrier();
 
                 NormalizeRows(hiddenP, layer.PostAttentionNorm, firstRow, endRow, row, inputP);
                 team.Barrier();
 
-                var gates = Multiply(input, weights.Gate, gateOut);
-                var ups = Multiply(input, weights.Up, upOut);
-                var width = shares.Gate.Count;
-                for (var b = 0; gates != null && b < rows; b++)
+                var gates = Project(weights.Gate, inputT, gateOut);
+                var ups = Project(weights.Up, inputT, upOut);
+                var products = (long)shares.Gate.Count * rows;
+                var block = spec.IntermediateSize;
+                for (var at = 0L; gates != null && at < products; at += block)
                 {
-                    var at = (long)b * width * element;
-                    Kernels.ToFloat(gates + at, bf16, row, width);
-                    Kernels.ToFloat(ups + at, bf16, row + width, width);
-                    Kernels.SiluMultiply(row, row + width, width);
-                    Kernels.FromFloat(row, activatedP.At((long)b * spec.IntermediateSize + shares.Gate.First), bf16, width);
+                    var count = (int)Math.Min(block, products - at);
+                    Kernels.ToFloat(gates + at * element, bf16, row, count);
+                    Kernels.ToFloat(ups + at * element, bf16, row + block, count);
+                    Kernels.SiluMultiply(row, row + block, count);
+                    Kernels.FromFloat(row, activatedP.At((long)shares.Gate.First * rows + at), bf16, count);
                 }
 
                 team.Barrier();
 
-                AddProduct(Multiply(activated, weights.Down, downOut), bf16, rows, shares.Down, hiddenP, h, row);
+                AddProduct(Project(weights.Down, activatedT, downOut), bf16, rows, shares.Down, hiddenP, h);
                 team.Barrier();
             }
 
@@ -194,10 +193,10 @@ internal sealed unsafe partial class CpuDecoder
 
             team.Barrier();
 
-            var tokenScores = Multiply(gemmInput!.narrow(0, 0, outputs), shares.LmHead, Product(gemmLogitProducts, outputs, shares.Vocab.Count));
-            for (var j = 0; tokenScores != null && j < outputs; j++)
+            var scores = Project(shares.LmHead, gemmInput!.narrow(0, 0, outputs).t(), Product(gemmLogitProducts, outputs, shares.Vocab.Count));
+            if (scores != null)
             {
-                Kernels.ToFloat(tokenScores + (long)j * shares.Vocab.Count * element, bf16, logits + (long)j * lmHead.Rows + shares.Vocab.First, shares.Vocab.Count);
+                Untranspose(scores, bf16, shares.Vocab.Count, outputs, logits + shares.Vocab.First, lmHead.Rows, null, accumulate: false);
             }
         }
     }
@@ -214,24 +213,30 @@ internal sealed unsafe partial class CpuDecoder
     }
 
     /// <summary>
-    /// output = x · weightᵀ for this worker's weight rows (null when it has none), in the model dtype; returns the
-    /// output's address.
+    /// output = weight rows · xᵀ [share, rows] for this worker's share of a projection (null when it has none), in the
+    /// model dtype; returns the output's address. Multiplied this way round, oneDNN reads the weight as it lies instead
+    /// of repacking it for every call, and the phases that read the products take them transposed for free.
     /// </summary>
-    private static byte* Multiply(Tensor x, Tensor? transposedWeight, Tensor output)
+    private static byte* Project(Tensor? weightRows, Tensor transposedInput, Tensor output)
     {
-        if (transposedWeight is null)
+        if (weightRows is null)
         {
             return null;
         }
 
         // beta 0: the scratch's stale contents are ignored, NaN included. The returned handle goes with the step's scope.
-        output.addmm_(x, transposedWeight, beta: 0, alpha: 1);
+        output.addmm_(weightRows, transposedInput, beta: 0, alpha: 1);
         return (byte*)MatrixView.Address(output);
     }
 
-    /// <summary>One row of a q/k/v GEMM output (columns <paramref name="share"/> of the stacked q, k, v) into the float32 q, k and v rows, biases added.</summary>
-    private void ScatterQkv(LayerView layer, byte* source, bool bf16, RowShare share, float* q, float* k, float* v)
+    /// <summary>A q/k/v GEMM output [share, rows] (features <paramref name="share"/> of the stacked q, k, v) into the float32 q, k and v rows, biases added.</summary>
+    private void ScatterQkv(LayerView layer, byte* products, bool bf16, RowShare share, int rows, float* q, float* k, float* v)
     {
+        if (products is null)
+        {
+            return;
+        }
+
         Segment(q, layer.QBias, 0, queryWidth);
         Segment(k, layer.KBias, queryWidth, keyValueWidth);
         Segment(v, layer.VBias, queryWidth + keyValueWidth, keyValueWidth);
@@ -239,44 +244,64 @@ internal sealed unsafe partial class CpuDecoder
         void Segment(float* target, float* bias, int start, int width)
         {
             var (from, to) = (Math.Max(share.First, start), Math.Min(share.End, start + width));
-            if (from >= to)
+            if (from < to)
             {
-                return;
-            }
-
-            var at = target + (from - start);
-            Kernels.ToFloat(source + (long)(from - share.First) * ElementSize(bf16), bf16, at, to - from);
-            for (var i = 0; bias != null && i < to - from; i++)
-            {
-                at[i] += bias[from - start + i];
+                var source = products + (long)(from - share.First) * rows * ElementSize(bf16);
+                Untranspose(source, bf16, to - from, rows, target + (from - start), width, bias is null ? null : bias + (from - start), accumulate: false);
             }
         }
     }
 
-    /// <summary>The residual add of a projection's share: hidden[b, share] += output[b] for every row.</summary>
-    private static void AddProduct(byte* output, bool bf16, int rows, RowShare share, float* hiddenP, int h, float* scratch)
+    /// <summary>The residual add of a projection's share: hidden[b, share] += output[share, b] for every row.</summary>
+    private static void AddProduct(byte* products, bool bf16, int rows, RowShare share, float* hiddenP, int h)
     {
-        if (output is null)
+        if (products is not null)
         {
-            return;
+            Untranspose(products, bf16, share.Count, rows, hiddenP + share.First, h, null, accumulate: true);
         }
+    }
 
-        for (var b = 0; b < rows; b++)
+    /// <summary>
+    /// A GEMM product [features, rows] into float32 rows: destination[b · stride + i] = products[i, b] + addend[i]
+    /// (addend null: 0), or += products[i, b] when <paramref name="accumulate"/>. In 8 x 8 tiles, the edges element by
+    /// element.
+    /// </summary>
+    private static void Untranspose(byte* products, bool bf16, int features, int rows, float* destination, int stride, float* addend, bool accumulate)
+    {
+        var element = ElementSize(bf16);
+        var i = 0;
+        for (; i + 8 <= features; i += 8)
         {
-            Kernels.ToFloat(output + (long)b * share.Count * ElementSize(bf16), bf16, scratch, share.Count);
-            var target = hiddenP + b * h + share.First;
-            var i = 0;
-            for (; i + 8 <= share.Count; i += 8)
+            var b = 0;
+            for (; b + 8 <= rows; b += 8)
             {
-                (Vector256.Load(target + i) + Vector256.Load(scratch + i)).Store(target + i);
+                Kernels.TransposeTile(products + ((long)i * rows + b) * element, bf16, rows, destination + (long)b * stride + i, stride, addend is null ? null : addend + i, accumulate);
             }
 
-            for (; i < share.Count; i++)
+            Elementwise(i, i + 8, b);
+        }
+
+        Elementwise(i, features, 0);
+
+        void Elementwise(int firstFeature, int endFeature, int firstRow)
+        {
+            for (var f = firstFeature; f < endFeature; f++)
             {
-                target[i] += scratch[i];
+                var source = products + (long)f * rows * element;
+                var added = addend is null ? 0f : addend[f];
+                for (var b = firstRow; b < rows; b++)
+                {
+                    ref var target = ref destination[(long)b * stride + f];
+                    var value = Element(source, b, bf16) + added;
+                    target = accumulate ? target + value : value;
+                }
             }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Element(byte* source, int index, bool bf16) =>
+        bf16 ? Kernels.FromBFloat16(((ushort*)source)[index]) : ((float*)source)[index];
 
     private static int ElementSize(bool bf16) => bf16 ? sizeof(ushort) : sizeof(float);
 
@@ -327,7 +352,7 @@ internal sealed unsafe partial class CpuDecoder
         public int Widest { get; }
 
         private static Tensor? Rows(Tensor weight, RowShare share) =>
-            share.Count == 0 ? null : weight.narrow(0, share.First, share.Count).t().DetachFromDisposeScope();
+            share.Count == 0 ? null : weight.narrow(0, share.First, share.Count).DetachFromDisposeScope();
 
         public void Dispose()
         {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LlmPlatform.Engine.Cpu;
 
@@ -227,6 +228,58 @@ internal static unsafe class Kernels
             d[i] = ToBFloat16(source[i]);
         }
     }
+
+    /// <summary>
+    /// An 8 x 8 tile of a bfloat16 or float32 matrix, transposed into float32 rows: destination row j (every
+    /// <paramref name="destinationStride"/> floats) gets column j of the 8 source rows (every
+    /// <paramref name="sourceStride"/> elements), added to what it holds when <paramref name="accumulate"/>, else to
+    /// <paramref name="addend"/>'s 8 values (or zero when null). For GEMM products laid out [features, tokens].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void TransposeTile(void* source, bool bfloat16, long sourceStride, float* destination, long destinationStride, float* addend, bool accumulate)
+    {
+        // Avx is there wherever the decode path runs: CpuDecoder.Supports asks for hardware 256-bit vectors.
+        var r0 = Load8(source, bfloat16, 0);
+        var r1 = Load8(source, bfloat16, sourceStride);
+        var r2 = Load8(source, bfloat16, 2 * sourceStride);
+        var r3 = Load8(source, bfloat16, 3 * sourceStride);
+        var r4 = Load8(source, bfloat16, 4 * sourceStride);
+        var r5 = Load8(source, bfloat16, 5 * sourceStride);
+        var r6 = Load8(source, bfloat16, 6 * sourceStride);
+        var r7 = Load8(source, bfloat16, 7 * sourceStride);
+
+        // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves: the classic 8 x 8 float transpose.
+        var (t0, t1) = (Avx.UnpackLow(r0, r1), Avx.UnpackHigh(r0, r1));
+        var (t2, t3) = (Avx.UnpackLow(r2, r3), Avx.UnpackHigh(r2, r3));
+        var (t4, t5) = (Avx.UnpackLow(r4, r5), Avx.UnpackHigh(r4, r5));
+        var (t6, t7) = (Avx.UnpackLow(r6, r7), Avx.UnpackHigh(r6, r7));
+        var (u0, u1) = (Avx.Shuffle(t0, t2, 0x44), Avx.Shuffle(t0, t2, 0xEE));
+        var (u2, u3) = (Avx.Shuffle(t1, t3, 0x44), Avx.Shuffle(t1, t3, 0xEE));
+        var (u4, u5) = (Avx.Shuffle(t4, t6, 0x44), Avx.Shuffle(t4, t6, 0xEE));
+        var (u6, u7) = (Avx.Shuffle(t5, t7, 0x44), Avx.Shuffle(t5, t7, 0xEE));
+
+        var add = addend is null ? Vector256<float>.Zero : Vector256.Load(addend);
+        Store(Avx.Permute2x128(u0, u4, 0x20), 0);
+        Store(Avx.Permute2x128(u1, u5, 0x20), 1);
+        Store(Avx.Permute2x128(u2, u6, 0x20), 2);
+        Store(Avx.Permute2x128(u3, u7, 0x20), 3);
+        Store(Avx.Permute2x128(u0, u4, 0x31), 4);
+        Store(Avx.Permute2x128(u1, u5, 0x31), 5);
+        Store(Avx.Permute2x128(u2, u6, 0x31), 6);
+        Store(Avx.Permute2x128(u3, u7, 0x31), 7);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        void Store(Vector256<float> column, int j)
+        {
+            var at = destination + j * destinationStride;
+            (column + (accumulate ? Vector256.Load(at) : add)).Store(at);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Load8(void* source, bool bfloat16, long offset) => bfloat16
+        ? (Avx2.ConvertToVector256Int32((ushort*)source + offset) << 16).AsSingle()
+        : Vector256.Load((float*)source + offset);
 
     /// <summary>The float32 nearest <paramref name="value"/> that a bfloat16 holds (what casting there and back gives).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
