@@ -15,7 +15,7 @@ namespace LlmPlatform.Engine.Cpu;
 internal sealed class TeamProjections(WorkerTeam team)
 {
     /// <summary>Shares are cut at multiples of this many weight rows, which GEMM kernels block by.</summary>
-    public const int RowAlignment = 64;
+    public const int RowAlignment = 32;
 
     /// <summary>
     /// x [rows, in] times each weight [out_i, in] transposed, plus its bias where given: one [rows, out_i] tensor per
