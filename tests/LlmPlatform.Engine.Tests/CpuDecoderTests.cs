@@ -69,7 +69,7 @@ public sealed class CpuDecoderTests
     }
 
     [Fact]
-    public void Only_steps_with_a_prefill_chunk_longer_than_the_kernels_take_go_to_libtorch()
+    public void Every_step_goes_whole_to_the_team_prefill_chunks_past_the_kernels_context_included()
     {
         var longChunk = Enumerable.Range(0, CpuDecoder.MaxKernelPrefillContext + 1).ToArray();
         using var one = StepInputs.Build(BlockSize, CPU, new SequenceStep([0], 3, [1])).Batch;
@@ -80,7 +80,7 @@ public sealed class CpuDecoderTests
         Assert.True(CpuDecoder.Takes(one));
         Assert.True(CpuDecoder.Takes(mixed));
         Assert.True(CpuDecoder.Takes(over));
-        Assert.False(CpuDecoder.Takes(longPrefill));
+        Assert.True(CpuDecoder.Takes(longPrefill));
     }
 
     /// <summary>
@@ -149,38 +149,43 @@ public sealed class CpuDecoderTests
     }
 
     /// <summary>
-    /// A step libtorch computes with the C# kernel doing its attention: decodes and a short prefill chunk in the
-    /// kernel, a chunk longer than the kernel takes by SDPA, each sequence's rows of the result from the right one.
+    /// One GEMM step with every kind of attention item against libtorch's forward (SDPA), in both dtypes: a decode
+    /// (PagedAttention), a short new chunk (ChunkAttention), and two chunks past the kernels' context (GemmAttention):
+    /// a new prompt of 520 tokens, and 260 tokens continuing a cached 300-token prefix, whose runs start mid-context
+    /// and end in a partial run.
     /// </summary>
-    [Fact]
-    public void A_step_mixing_decodes_and_short_and_long_prefill_chunks_matches_libtorch_attention()
+    [Theory]
+    [InlineData(ScalarType.Float32, 2e-4)]
+    [InlineData(ScalarType.BFloat16, 0.05)]
+    public void A_step_mixing_decodes_and_short_and_long_prefill_chunks_matches_libtorch(ScalarType dtype, double tolerance)
     {
         var random = new Random(11);
         int[] Tokens(int count) => Enumerable.Range(0, count).Select(_ => random.Next(0, 200)).ToArray();
-        var longChunk = Tokens(CpuDecoder.MaxKernelPrefillContext + 8);
-        var shortChunk = Tokens(20);
-        var decoded = Tokens(6);
-        var longBlocks = Enumerable.Range(0, (longChunk.Length + BlockSize - 1) / BlockSize).ToArray();
+        var (prefix, continuation, longChunk) = (Tokens(300), Tokens(260), Tokens(CpuDecoder.MaxKernelPrefillContext + 8));
+        var (shortChunk, decoded) = (Tokens(20), Tokens(6));
+        int[] Blocks(int first, int tokens) => Enumerable.Range(first, (tokens + BlockSize - 1) / BlockSize).ToArray();
+        var continued = Blocks(0, prefix.Length + continuation.Length);
         var steps = new[]
         {
-            new SequenceStep(longBlocks, 0, longChunk),
+            new SequenceStep(continued, prefix.Length, continuation),
+            new SequenceStep(Blocks(continued.Length, longChunk.Length), 0, longChunk),
             new SequenceStep([80, 81], 0, shortChunk),
             new SequenceStep([82], 5, decoded[5..]),
         };
-        Assert.False(CpuDecoder.AttendsInKernel(new SequenceSlice(0, longChunk.Length, longChunk.Length, [])));
+        Assert.False(CpuDecoder.AttendsInKernel(new SequenceSlice(0, continuation.Length, prefix.Length + continuation.Length, [])));
         Assert.True(CpuDecoder.AttendsInKernel(new SequenceSlice(0, shortChunk.Length, shortChunk.Length, [])));
 
         var results = new List<List<float[]>>();
         foreach (var kernels in new[] { true, false })
         {
-            using var model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), ScalarType.Float32, CPU, cpuDecodeKernels: kernels);
+            using var model = CausalLanguageModel.Load(ModelDirectory.Open(ReferenceCases.ModelDirectory("llama-gqa")), dtype, CPU, cpuDecodeKernels: kernels);
             using var cache = new PagedKvCache(model.Spec.Layers, blocks: 84, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
-            Run(model, cache, new SequenceStep([82], 0, decoded[..5]));
+            Run(model, cache, new SequenceStep([82], 0, decoded[..5]), new SequenceStep(continued, 0, prefix));
             results.Add(Run(model, cache, steps));
         }
 
         Assert.Equal(steps.Length, results[0].Count);
-        AssertRowsAgree(results[0], results[1], 2e-4);
+        AssertRowsAgree(results[0], results[1], tolerance);
     }
 
     /// <summary>Every logit of every row computed with the kernels within <paramref name="tolerance"/> of libtorch's.</summary>

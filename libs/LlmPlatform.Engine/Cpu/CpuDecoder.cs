@@ -56,6 +56,7 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
 
     // Per worker, ChunkAttention's float32 copies of a context's K (transposed) and V, and its scores; grown on demand.
     private float[][] chunkKeys, chunkValues, chunkScores;
+    private readonly GemmAttention gemmAttention;
     private KvView? kv;
 
     public CpuDecoder(ModelSpec spec, IReadOnlyList<DecoderLayer> layers, Tensor embedding, Tensor lmHead, Tensor finalNorm, int threads)
@@ -85,6 +86,7 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
         valueRow = PerWorker(spec.HeadDim);
         scores = PerWorker(group * 256);
         (chunkKeys, chunkValues, chunkScores) = (PerWorker(0), PerWorker(0), PerWorker(0));
+        gemmAttention = new GemmAttention(team.Size, group, spec.HeadDim);
     }
 
     /// <summary>The row-wise operations of the steps libtorch computes, fused, on this decoder's team of threads.</summary>
@@ -98,11 +100,10 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
 
     /// <summary>
     /// Whether this path takes <paramref name="batch"/> whole: a step of at most <see cref="MaxBatch"/> decodes, or,
-    /// where libtorch's GEMM can run on the team (CpuDecoder.Gemm.cs), any step whose attention the kernels take
-    /// (<see cref="AttendsInKernel"/>).
+    /// where libtorch's GEMM can run on the team (CpuDecoder.Gemm.cs), any step: there prefill chunks of longer
+    /// contexts than the kernels take attend through <see cref="GemmAttention"/>.
     /// </summary>
-    public static bool Takes(AttentionBatch batch) =>
-        RunsGemmSteps ? batch.Sequences.All(AttendsInKernel) : !batch.HasPrefills && batch.Sequences.Count <= MaxBatch;
+    public static bool Takes(AttentionBatch batch) => RunsGemmSteps || (!batch.HasPrefills && batch.Sequences.Count <= MaxBatch);
 
     /// <summary>
     /// One step of <paramref name="batch"/> (row i of the inputs is the step's i-th new token). Returns float32 logits
@@ -119,7 +120,7 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
         EnsureStepRows(ids.Length);
         if (batch.HasPrefills || ids.Length > MaxBatch)
         {
-            var step = new GemmStepInputs(ids, positionValues, batch.SlotMapping.data<long>().ToArray(), AttentionItems(batch.Sequences), outputRows);
+            var step = new GemmStepInputs(ids, positionValues, batch.SlotMapping.data<long>().ToArray(), AttentionItems(batch.Sequences, pools, longChunks: true), outputRows);
             EnsureGemmCapacity(ids.Length, outputRows.Length);
             team.Run(worker => GemmStep(worker, step, pools, output));
             return logits;
@@ -162,8 +163,8 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
         var output32 = empty([q.shape[0], queryWidth], ScalarType.Float32);
         var (queriesAddress, outputAddress) = (MatrixView.Address(queries32), MatrixView.Address(output32));
 
-        var items = AttentionItems(sequences);
         var pools = KvFor(cache);
+        var items = AttentionItems(sequences, pools, longChunks: false);
         team.Run(worker =>
         {
             foreach (var item in ItemsOf(worker, items))
@@ -176,30 +177,34 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
 
     /// <summary>
     /// The attention work of <paramref name="sequences"/>, in items of similar size: a decode per KV head, and a prefill
-    /// chunk per KV head in runs of tokens that share one copy of their context (ChunkAttention). Grows the workers'
-    /// scratch to the longest context.
+    /// chunk per KV head in runs of tokens that share one copy of their context (ChunkAttention), or, with
+    /// <paramref name="longChunks"/>, runs of <see cref="GemmAttention.RunTokens"/> for chunks whose context is longer
+    /// than the kernels take. Grows the workers' scratch to the longest context.
     /// </summary>
-    private List<AttentionItem> AttentionItems(IReadOnlyList<SequenceSlice> sequences)
+    private List<AttentionItem> AttentionItems(IReadOnlyList<SequenceSlice> sequences, KvView pools, bool longChunks)
     {
         var items = new List<AttentionItem>();
         foreach (var sequence in sequences)
         {
+            var byGemm = longChunks && !AttendsInKernel(sequence);
+            var runTokens = byGemm ? GemmAttention.RunTokens : ChunkAttention.RunTokens;
             var first = sequence.ContextLength - sequence.QueryLength;
-            for (var run = 0; run < sequence.QueryLength; run += ChunkAttention.RunTokens)
+            for (var run = 0; run < sequence.QueryLength; run += runTokens)
             {
-                var tokens = Math.Min(ChunkAttention.RunTokens, sequence.QueryLength - run);
+                var tokens = Math.Min(runTokens, sequence.QueryLength - run);
                 for (var kvHead = 0; kvHead < spec.KeyValueHeads; kvHead++)
                 {
-                    items.Add(new AttentionItem(sequence.QueryStart + run, tokens, first + run, kvHead, sequence.BlockTable));
+                    items.Add(new AttentionItem(sequence.QueryStart + run, tokens, first + run, kvHead, sequence.BlockTable, byGemm));
                 }
             }
         }
 
-        if (items.Count > 0)
+        var kernelContext = items.Where(i => !i.ByGemm).Select(i => i.Start + i.Tokens).DefaultIfEmpty(0).Max();
+        EnsureScoreCapacity(kernelContext);
+        EnsureChunkCapacity(kernelContext);
+        if (items.Any(i => i.ByGemm))
         {
-            var longest = items.Max(i => i.Start + i.Tokens);
-            EnsureScoreCapacity(longest);
-            EnsureChunkCapacity(longest);
+            gemmAttention.EnsureCapacity(items.Max(i => i.Start + i.Tokens), pools.IsBFloat16);
         }
 
         return items;
@@ -227,6 +232,11 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
         if (item.Tokens == 1)
         {
             PagedAttend(worker, layer, item.KvHead, group, queries + offset, item.BlockTable, item.Start + 1, pools, null, null, output + offset);
+        }
+        else if (item.ByGemm)
+        {
+            gemmAttention.Attend(worker, queries + offset, output + offset, queryWidth, item.Tokens, scale, pools.Keys(layer), pools.Values(layer),
+                spec.KeyValueHeads, item.KvHead, item.BlockTable, pools.BlockSize, item.Start);
         }
         else
         {
@@ -496,13 +506,14 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
     {
         team.Dispose();
         DisposeGemmTensors();
+        gemmAttention.Dispose();
     }
 
     /// <summary>
     /// Work of <see cref="Attend"/>: <paramref name="Tokens"/> consecutive new tokens of a sequence from step row
     /// <paramref name="Row"/>, the first at position <paramref name="Start"/>, for the query heads of one KV head.
     /// </summary>
-    private sealed record AttentionItem(int Row, int Tokens, int Start, int KvHead, long[] BlockTable);
+    private sealed record AttentionItem(int Row, int Tokens, int Start, int KvHead, long[] BlockTable, bool ByGemm);
 
     /// <summary>One decoding sequence of the step: where its new K/V go, its context length and its block table.</summary>
     private sealed record DecodeRow(long Slot, int ContextLength, long[] BlockTable);
