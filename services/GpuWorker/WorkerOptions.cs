@@ -60,10 +60,9 @@ public sealed class WorkerOptions
     public bool EnablePrefixCaching { get; set; } = true;
 
     /// <summary>
-    /// On a CPU, decode steps run on the engine's C# kernels and its team of threads (the projections of steps of more
-    /// than 4 sequences as libtorch GEMMs on the team), and so do the attention, norms, rotations and projections of
-    /// steps with a prefill, instead of libtorch alone (<c>--cpu-decode-kernels true|false</c>; no effect on CUDA). See
-    /// docs/engine.md.
+    /// On a CPU, every step runs on the engine's C# kernels and its team of threads (the projections of steps of more
+    /// than 4 tokens as libtorch GEMMs on each thread's share of the weights) instead of libtorch's forward
+    /// (<c>--cpu-decode-kernels true|false</c>; no effect on CUDA). See docs/engine.md.
     /// </summary>
     public bool CpuDecodeKernels { get; set; } = true;
 

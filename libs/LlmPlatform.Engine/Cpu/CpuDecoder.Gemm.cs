@@ -6,11 +6,12 @@ using static TorchSharp.torch;
 namespace LlmPlatform.Engine.Cpu;
 
 /// <summary>
-/// Steps of more than <see cref="MaxBatch"/> decodes, and steps with prefill chunks whose attention the kernels take.
-/// Past a handful of rows each weight row serves many tokens and libtorch's bfloat16 GEMM outruns the small steps'
-/// float32 dot products, so here every projection is a GEMM on the worker's share of the weight rows (libtorch
-/// single-threaded per worker, as in <see cref="TeamProjections"/>). Everything else is the small steps' way: one team
-/// run for the whole step, phases met at the team's barrier, the residual stream in float32, the attention kernels.
+/// Steps of more than <see cref="MaxBatch"/> decodes, and steps with prefill chunks. Past a handful of rows each weight
+/// row serves many tokens and libtorch's bfloat16 GEMM outruns the small steps' float32 dot products, so here every
+/// projection is a GEMM on the worker's share of the weight rows, libtorch single-threaded for the call
+/// (<see cref="OpenMpThreads"/>): libtorch's own threads would split the input rows, and at 32 rows each repacked every
+/// whole weight. Everything else is the small steps' way: one team run for the whole step, phases met at the team's
+/// barrier, the residual stream in float32, the attention kernels (<see cref="GemmAttention"/> for long prefill chunks).
 /// Through libtorch's forward the same step made ~11 team runs and a dozen libtorch calls per layer beside its GEMMs
 /// (norms, rotations, casts, residual adds, the cache write): ~17 of a 32-sequence decode step's ~50 ms, and a
 /// 32-token prompt's prefill step took 40-42 ms against 28-31 here (docs/benchmarks.md, "Decode steps of many
@@ -26,6 +27,12 @@ internal sealed unsafe partial class CpuDecoder
 
     /// <summary>Whether steps of more than <see cref="MaxBatch"/> tokens can run here (libtorch's OpenMP runtime was found).</summary>
     private static bool RunsGemmSteps => OpenMpThreads.Available;
+
+    /// <summary>
+    /// Weight shares are cut at multiples of this many rows, which GEMM kernels block by; at 64 the 576-row
+    /// projections of the SmolLM-135M shape split 320/256 over two workers, at 32 evenly (a few per cent faster).
+    /// </summary>
+    private const int RowAlignment = 32;
 
     /// <summary>
     /// The GEMM inputs [rows, width] in the model dtype (normalized hidden rows, attention output, SiLU(gate) · up) and
@@ -319,7 +326,7 @@ internal sealed unsafe partial class CpuDecoder
             var spec = decoder.spec;
             RowShare Cut(int total)
             {
-                var (first, end) = decoder.team.AlignedShare(worker, total, TeamProjections.RowAlignment);
+                var (first, end) = decoder.team.AlignedShare(worker, total, RowAlignment);
                 return new RowShare(first, end);
             }
 

@@ -13,9 +13,9 @@ namespace LlmPlatform.Engine.Cpu;
 /// running across the whole step, splits every projection's rows, so the weights stream back to back; the activations
 /// stay float32. Each row's arithmetic is the same whatever else is in the batch, so a sequence's decode logits do not
 /// depend on its neighbours. Steps of more than <see cref="MaxBatch"/> decodes are compute-bound: they run the same
-/// way with libtorch's GEMM for the projections (CpuDecoder.Gemm.cs), and so do steps with prefill chunks the kernels
-/// attend (<see cref="AttendsInKernel"/>). Steps with a longer chunk go to libtorch's forward, which calls back into
-/// <see cref="Attend"/> for the attention of their decodes and short prefill chunks.
+/// way with libtorch's GEMM for the projections (CpuDecoder.Gemm.cs), and so do steps with prefill chunks. Where
+/// libtorch's OpenMP runtime is not found (its GEMMs could not be made single-threaded per worker), only the small
+/// decode steps come here and libtorch's forward computes the rest.
 /// </summary>
 internal sealed unsafe partial class CpuDecoder : IDisposable
 {
@@ -28,9 +28,10 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
     public const int MaxBatch = 4;
 
     /// <summary>
-    /// The longest prefill context <see cref="Attend"/> takes. Its chunk kernel scores every query against a float32
-    /// copy of the whole context, where libtorch's SDPA works in cache-sized blocks: with four prompts at once the two
-    /// took the same time at 512 tokens, and SDPA 5-15% less at 1,024 and 2,000 (docs/benchmarks.md, "Chunk attention").
+    /// The longest prefill context the chunk kernel takes (<see cref="ChunkAttention"/>); longer ones attend through
+    /// <see cref="GemmAttention"/>. The kernel scores every query against a float32 copy of the whole context, where
+    /// libtorch's SDPA worked in cache-sized blocks: with four prompts at once the two took the same time at 512 tokens,
+    /// and SDPA 5-15% less at 1,024 and 2,000 (docs/benchmarks.md, "Chunk attention").
     /// </summary>
     public const int MaxKernelPrefillContext = 512;
 
@@ -63,8 +64,6 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
     {
         this.spec = spec;
         team = new WorkerTeam(threads);
-        RowOps = new RowOps(team);
-        Projections = OpenMpThreads.Available ? new TeamProjections(team) : null;
         this.layers = layers.Select(l => new LayerView(l)).ToArray();
         decoderLayers = layers;
         this.embedding = MatrixView.Of(embedding);
@@ -88,12 +87,6 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
         (chunkKeys, chunkValues, chunkScores) = (PerWorker(0), PerWorker(0), PerWorker(0));
         gemmAttention = new GemmAttention(team.Size, group, spec.HeadDim);
     }
-
-    /// <summary>The row-wise operations of the steps libtorch computes, fused, on this decoder's team of threads.</summary>
-    public RowOps RowOps { get; }
-
-    /// <summary>The projections of the steps libtorch computes, split over this decoder's team; null where libtorch's OpenMP runtime was not found.</summary>
-    public TeamProjections? Projections { get; }
 
     /// <summary>Whether this machine runs the kernels natively (x86-64 with AVX2, or wider) and the model's heads fit them.</summary>
     public static bool Supports(ModelSpec spec) => Vector256.IsHardwareAccelerated && spec.HeadDim % 16 == 0;
@@ -120,7 +113,7 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
         EnsureStepRows(ids.Length);
         if (batch.HasPrefills || ids.Length > MaxBatch)
         {
-            var step = new GemmStepInputs(ids, positionValues, batch.SlotMapping.data<long>().ToArray(), AttentionItems(batch.Sequences, pools, longChunks: true), outputRows);
+            var step = new GemmStepInputs(ids, positionValues, batch.SlotMapping.data<long>().ToArray(), AttentionItems(batch.Sequences, pools), outputRows);
             EnsureGemmCapacity(ids.Length, outputRows.Length);
             team.Run(worker => GemmStep(worker, step, pools, output));
             return logits;
@@ -142,51 +135,23 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
     }
 
     /// <summary>
-    /// Whether <see cref="Attend"/> takes this sequence of a step libtorch computes: every decode, and prefill chunks
-    /// whose context is at most <see cref="MaxKernelPrefillContext"/> tokens.
+    /// Whether the kernels attend this sequence of a step: every decode, and prefill chunks whose context is at most
+    /// <see cref="MaxKernelPrefillContext"/> tokens; <see cref="GemmAttention"/> takes longer chunks.
     /// </summary>
     public static bool AttendsInKernel(SequenceSlice sequence) => sequence.QueryLength == 1 || sequence.ContextLength <= MaxKernelPrefillContext;
 
     /// <summary>
-    /// Attention inside libtorch's forward (steps this path does not take whole): <paramref name="q"/> is
-    /// [tokens, heads, head_dim], rotated, and the step's new K/V are already in the cache. Each new token of
-    /// <paramref name="sequences"/> attends to its sequence's context up to and including itself; the rows of other
-    /// tokens are left unwritten, for the caller to fill (every row of a step belongs to one sequence). All of a step's
-    /// sequences in one call, where SDPA took a gather, a mask and a dozen small libtorch calls per prefill chunk and
-    /// layer: a step prefilling 32 chunks of 32 tokens went from 726-831 to 662-674 ms on 2 cores (docs/benchmarks.md).
-    /// Returns [tokens, heads × head_dim] in q's dtype.
-    /// </summary>
-    public Tensor Attend(int layer, Tensor q, IReadOnlyList<SequenceSlice> sequences, PagedKvCache cache)
-    {
-        using var scope = NewDisposeScope();
-        var queries32 = q.to(ScalarType.Float32).contiguous();
-        var output32 = empty([q.shape[0], queryWidth], ScalarType.Float32);
-        var (queriesAddress, outputAddress) = (MatrixView.Address(queries32), MatrixView.Address(output32));
-
-        var pools = KvFor(cache);
-        var items = AttentionItems(sequences, pools, longChunks: false);
-        team.Run(worker =>
-        {
-            foreach (var item in ItemsOf(worker, items))
-            {
-                AttendItem(worker, layer, item, (float*)queriesAddress, (float*)outputAddress, pools);
-            }
-        });
-        return output32.to(q.dtype).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
     /// The attention work of <paramref name="sequences"/>, in items of similar size: a decode per KV head, and a prefill
-    /// chunk per KV head in runs of tokens that share one copy of their context (ChunkAttention), or, with
-    /// <paramref name="longChunks"/>, runs of <see cref="GemmAttention.RunTokens"/> for chunks whose context is longer
-    /// than the kernels take. Grows the workers' scratch to the longest context.
+    /// chunk per KV head in runs of tokens that share one copy of their context (ChunkAttention), or runs of
+    /// <see cref="GemmAttention.RunTokens"/> for chunks whose context is longer than the kernels take. Grows the
+    /// workers' scratch to the longest context.
     /// </summary>
-    private List<AttentionItem> AttentionItems(IReadOnlyList<SequenceSlice> sequences, KvView pools, bool longChunks)
+    private List<AttentionItem> AttentionItems(IReadOnlyList<SequenceSlice> sequences, KvView pools)
     {
         var items = new List<AttentionItem>();
         foreach (var sequence in sequences)
         {
-            var byGemm = longChunks && !AttendsInKernel(sequence);
+            var byGemm = !AttendsInKernel(sequence);
             var runTokens = byGemm ? GemmAttention.RunTokens : ChunkAttention.RunTokens;
             var first = sequence.ContextLength - sequence.QueryLength;
             for (var run = 0; run < sequence.QueryLength; run += runTokens)
@@ -510,8 +475,9 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
     }
 
     /// <summary>
-    /// Work of <see cref="Attend"/>: <paramref name="Tokens"/> consecutive new tokens of a sequence from step row
-    /// <paramref name="Row"/>, the first at position <paramref name="Start"/>, for the query heads of one KV head.
+    /// Attention work of a GEMM step: <paramref name="Tokens"/> consecutive new tokens of a sequence from step row
+    /// <paramref name="Row"/>, the first at position <paramref name="Start"/>, for the query heads of one KV head;
+    /// through <see cref="GemmAttention"/> when <paramref name="ByGemm"/>.
     /// </summary>
     private sealed record AttentionItem(int Row, int Tokens, int Start, int KvHead, long[] BlockTable, bool ByGemm);
 

@@ -42,13 +42,13 @@ public sealed class CausalLanguageModel : IDisposable
 
     public Device Device { get; }
 
-    /// <summary>Whether small decode steps run on the C# CPU kernels (<see cref="CpuDecoder"/>) instead of libtorch.</summary>
+    /// <summary>Whether steps run on the C# CPU kernels and their team of threads (<see cref="CpuDecoder"/>) instead of libtorch's forward.</summary>
     public bool UsesCpuDecodeKernels => cpuDecoder is not null;
 
     /// <summary>
     /// Loads every weight now, so a missing tensor or an unsupported architecture fails at startup with its name.
-    /// On a CPU, decode steps of up to <see cref="CpuDecoder.MaxBatch"/> sequences run on C# kernels unless
-    /// <paramref name="cpuDecodeKernels"/> is false (then every step goes through libtorch).
+    /// On a CPU, steps run on C# kernels and their team of threads (<see cref="CpuDecoder"/>) unless
+    /// <paramref name="cpuDecodeKernels"/> is false (then every step goes through libtorch's forward).
     /// </summary>
     public static CausalLanguageModel Load(ModelDirectory directory, ScalarType dtype, Device device, bool cpuDecodeKernels = true)
     {
@@ -79,13 +79,13 @@ public sealed class CausalLanguageModel : IDisposable
         using var scope = NewDisposeScope();
         var hidden = embedding.index_select(0, inputIds);
         var angles = rope.At(positions);
-        var chunks = batch.Sequences.Where(s => s.QueryLength > 1 && (cpuDecoder is null || !CpuDecoder.AttendsInKernel(s)));
+        var chunks = batch.Sequences.Where(s => s.QueryLength > 1);
         var prefills = PrefillGroup.Partition(chunks, cache.BlockSize, Spec.Heads / Spec.KeyValueHeads, Device);
         try
         {
             foreach (var layer in layers)
             {
-                var next = layer.Forward(hidden, angles, batch, prefills, cache, cpuDecoder);
+                var next = layer.Forward(hidden, angles, batch, prefills, cache);
                 hidden.Dispose();
                 hidden = next;
             }
@@ -99,8 +99,7 @@ public sealed class CausalLanguageModel : IDisposable
         }
 
         var lastRows = hidden.index_select(0, logitRows);
-        var last = cpuDecoder?.RowOps.RmsNorm(lastRows, finalNorm, Spec.RmsNormEps) ?? RmsNorm.Apply(lastRows, finalNorm, Spec.RmsNormEps);
-        var logits = cpuDecoder?.Projections?.Apply(last, [lmHead])[0] ?? linear(last, lmHead);
+        var logits = linear(RmsNorm.Apply(lastRows, finalNorm, Spec.RmsNormEps), lmHead);
         return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 

@@ -1,5 +1,4 @@
 using LlmPlatform.Engine.Attention;
-using LlmPlatform.Engine.Cpu;
 using LlmPlatform.Torch;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
@@ -14,8 +13,7 @@ namespace LlmPlatform.Engine.Model;
 /// q, k and v are stored stacked in one [q + k + v rows, hidden] tensor, and gate and up in another; the separate
 /// weights are views of their rows. Without the CPU decoder (on a GPU) each stack is one GEMM, and q and k are rotated
 /// together: 8 of a layer's ~43 kernel launches fewer, where every launch waits on the host (docs/benchmarks.md, "The
-/// engine on a GPU"). On a CPU the projections run per weight on the decode team (<see cref="TeamProjections"/>);
-/// there libtorch's GEMM on the stacked shapes had made prefill slower.
+/// engine on a GPU"). The CPU decoder reads the separate weights (CpuDecoder.Gemm.cs).
 /// </remarks>
 public sealed class DecoderLayer : IDisposable
 {
@@ -85,46 +83,32 @@ public sealed class DecoderLayer : IDisposable
 
     /// <summary>
     /// Hidden states [tokens, hidden] in, hidden states out; this layer's new K/V are written to the cache. The step's
-    /// prefill chunks that libtorch attends come grouped in <paramref name="prefills"/> (on a CPU, the rest go to the
-    /// C# kernels of <paramref name="cpu"/>).
+    /// prefill chunks come grouped in <paramref name="prefills"/>.
     /// </summary>
-    internal Tensor Forward(Tensor hidden, RotaryAngles angles, AttentionBatch batch, IReadOnlyList<PrefillGroup> prefills, PagedKvCache cache, CpuDecoder? cpu)
+    internal Tensor Forward(Tensor hidden, RotaryAngles angles, AttentionBatch batch, IReadOnlyList<PrefillGroup> prefills, PagedKvCache cache)
     {
         using var scope = NewDisposeScope();
-        var rows = cpu?.RowOps;
-        var attended = hidden + Attention(Norm(hidden, inputNorm, rows), angles, batch, prefills, cache, cpu);
-        var output = attended + Mlp(Norm(attended, postAttentionNorm, rows), cpu);
+        var attended = hidden + Attention(RmsNorm.Apply(hidden, inputNorm, spec.RmsNormEps), angles, batch, prefills, cache);
+        var output = attended + Mlp(RmsNorm.Apply(attended, postAttentionNorm, spec.RmsNormEps));
         return output.MoveToOuterDisposeScope();
     }
 
-    /// <summary>On a CPU the row-wise operations run fused (<see cref="RowOps"/>); elsewhere as libtorch calls.</summary>
-    private Tensor Norm(Tensor x, Tensor weight, RowOps? rows) =>
-        rows?.RmsNorm(x, weight, spec.RmsNormEps) ?? RmsNorm.Apply(x, weight, spec.RmsNormEps);
-
-    private Tensor Attention(Tensor x, RotaryAngles angles, AttentionBatch batch, IReadOnlyList<PrefillGroup> prefills, PagedKvCache cache, CpuDecoder? cpu)
+    private Tensor Attention(Tensor x, RotaryAngles angles, AttentionBatch batch, IReadOnlyList<PrefillGroup> prefills, PagedKvCache cache)
     {
-        var (q, k, v) = cpu is null ? StackedQkv(x, angles) : TeamQkv(x, angles, cpu);
+        var (q, k, v) = StackedQkv(x, angles);
         cache.Write(index, k, v, batch.SlotMapping);
 
-        if (batch.Decodes is { } decodes && prefills.Count == 0 && cpu is null)
+        if (batch.Decodes is { } decodes && prefills.Count == 0)
         {
             // A pure decode step: rows are the decodes in order.
             return linear(DecodeAttention(q, decodes, cache), oWeight);
         }
 
-        // Every row is written below: by the CPU kernels or the decode group, and by the prefill groups.
-        Tensor merged;
-        if (cpu is not null)
+        // Every row is written below: by the decode group and by the prefill groups.
+        var merged = empty(x.shape[0], spec.Heads * spec.HeadDim, q.dtype, q.device);
+        if (batch.Decodes is { } group)
         {
-            merged = cpu.Attend(index, q, batch.Sequences.Where(CpuDecoder.AttendsInKernel).ToList(), cache);
-        }
-        else
-        {
-            merged = empty(x.shape[0], spec.Heads * spec.HeadDim, q.dtype, q.device);
-            if (batch.Decodes is { } group)
-            {
-                merged.index_copy_(0, group.Rows, DecodeAttention(q.index_select(0, group.Rows), group, cache));
-            }
+            merged.index_copy_(0, group.Rows, DecodeAttention(q.index_select(0, group.Rows), group, cache));
         }
 
         foreach (var prefill in prefills)
@@ -132,7 +116,7 @@ public sealed class DecoderLayer : IDisposable
             merged.index_copy_(0, prefill.TargetRows, PrefillAttention(q, prefill, cache));
         }
 
-        return Project(merged, cpu, [oWeight])[0];
+        return linear(merged, oWeight);
     }
 
     /// <summary>q, k and v [tokens, heads, head_dim], q and k rotated: one GEMM over the stacked weights, one rotation of q and k together.</summary>
@@ -144,20 +128,6 @@ public sealed class DecoderLayer : IDisposable
         var v = qkv.narrow(1, (heads + keyValueHeads) * spec.HeadDim, keyValueHeads * spec.HeadDim).view(tokens, keyValueHeads, spec.HeadDim);
         return (rotated.narrow(1, 0, heads), rotated.narrow(1, heads, keyValueHeads), v);
     }
-
-    /// <summary>The same on the CPU decoder's team: q, k and v projected per weight (<see cref="TeamProjections"/>), rotated by <see cref="RowOps"/>.</summary>
-    private (Tensor Q, Tensor K, Tensor V) TeamQkv(Tensor x, RotaryAngles angles, CpuDecoder cpu)
-    {
-        var tokens = x.shape[0];
-        var qkv = Project(x, cpu, [qWeight, kWeight, vWeight], [qBias, kBias, vBias]);
-        return (cpu.RowOps.Rotate(qkv[0].view(tokens, spec.Heads, spec.HeadDim), angles),
-            cpu.RowOps.Rotate(qkv[1].view(tokens, spec.KeyValueHeads, spec.HeadDim), angles),
-            qkv[2].view(tokens, spec.KeyValueHeads, spec.HeadDim));
-    }
-
-    /// <summary>x times each weight transposed (plus its bias): split over the CPU decoder's team where there is one (<see cref="TeamProjections"/>).</summary>
-    private static Tensor[] Project(Tensor x, CpuDecoder? cpu, Tensor[] weights, Tensor?[]? biases = null) =>
-        cpu?.Projections?.Apply(x, weights, biases) ?? weights.Select((w, i) => linear(x, w, biases?[i])).ToArray();
 
     /// <summary>
     /// All single-token sequences at once, in one SDPA call: their contexts gathered padded to the longest, a mask
@@ -190,16 +160,10 @@ public sealed class DecoderLayer : IDisposable
         return prefill.ValidPositions is { } valid ? rows.index_select(0, valid) : rows;
     }
 
-    private Tensor Mlp(Tensor x, CpuDecoder? cpu)
+    private Tensor Mlp(Tensor x)
     {
-        if (cpu is null)
-        {
-            var gateUp = linear(x, gateUpWeight);
-            return linear(silu(gateUp.narrow(1, 0, spec.IntermediateSize)) * gateUp.narrow(1, spec.IntermediateSize, spec.IntermediateSize), downWeight);
-        }
-
-        var projected = Project(x, cpu, [gateWeight, upWeight]);
-        return Project(cpu.RowOps.SiluMultiply(projected[0], projected[1]), cpu, [downWeight])[0];
+        var gateUp = linear(x, gateUpWeight);
+        return linear(silu(gateUp.narrow(1, 0, spec.IntermediateSize)) * gateUp.narrow(1, spec.IntermediateSize, spec.IntermediateSize), downWeight);
     }
 
     public void Dispose()
