@@ -85,7 +85,7 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
         valueRow = PerWorker(spec.HeadDim);
         scores = PerWorker(group * 256);
         (chunkKeys, chunkValues, chunkScores) = (PerWorker(0), PerWorker(0), PerWorker(0));
-        gemmAttention = new GemmAttention(team.Size, group, spec.HeadDim);
+        gemmAttention = new GemmAttention(team.Size, group, spec.HeadDim, spec.MaxPositions);
     }
 
     /// <summary>Whether this machine runs the kernels natively (x86-64 with AVX2, or wider) and the model's heads fit them.</summary>

@@ -19,22 +19,24 @@ internal sealed unsafe class GemmAttention : IDisposable
     /// <summary>Tokens of a chunk per run: their queries share one copy of the context and make the GEMMs' rows.</summary>
     public const int RunTokens = 64;
 
-    private readonly int heads, headDim;
+    private readonly int heads, headDim, maxPositions;
     private readonly Scratch?[] scratch;
     private ScalarType cacheType;
     private int capacity;
 
     /// <param name="workers">The team's size: each worker has its own scratch.</param>
     /// <param name="heads">Query heads per KV head.</param>
-    public GemmAttention(int workers, int heads, int headDim)
+    /// <param name="maxPositions">The model's longest context: scratch never grows past it.</param>
+    public GemmAttention(int workers, int heads, int headDim, int maxPositions)
     {
-        (this.heads, this.headDim) = (heads, headDim);
+        (this.heads, this.headDim, this.maxPositions) = (heads, headDim, maxPositions);
         scratch = new Scratch?[workers];
     }
 
     /// <summary>
-    /// Grows every worker's scratch to runs over <paramref name="contextLength"/> positions (doubling) of a cache of
-    /// the given dtype; not during a team run.
+    /// Grows every worker's scratch to runs over <paramref name="contextLength"/> positions (doubling, up to the
+    /// model's longest context) of a cache of the given dtype; not during a team run. A worker's scratch takes ~1.5 KB
+    /// per position for three query heads per KV head (the scores and weights of 192 query rows): ~48 MB at 32k.
     /// </summary>
     public void EnsureCapacity(int contextLength, bool bfloat16Cache)
     {
@@ -44,7 +46,7 @@ internal sealed unsafe class GemmAttention : IDisposable
             return;
         }
 
-        (capacity, cacheType) = (Math.Max(contextLength, 2 * capacity), type);
+        (capacity, cacheType) = (Math.Max(contextLength, Math.Min(maxPositions, 2 * capacity)), type);
         var rows = heads * RunTokens;
         for (var w = 0; w < scratch.Length; w++)
         {
