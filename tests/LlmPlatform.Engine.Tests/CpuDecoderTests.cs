@@ -151,8 +151,9 @@ public sealed class CpuDecoderTests
     /// <summary>
     /// One GEMM step with every kind of attention item against libtorch's forward (SDPA), in both dtypes: a decode
     /// (PagedAttention), a short new chunk (ChunkAttention), and two chunks past the kernels' context (GemmAttention):
-    /// a new prompt of 520 tokens, and 260 tokens continuing a cached 300-token prefix, whose runs start mid-context
-    /// and end in a partial run.
+    /// a new prompt of 520 tokens, and 257 tokens continuing a cached 300-token prefix, whose runs start mid-context
+    /// and end in a run of one token. That run once went to the decode kernel, whose scratch is sized for the kernels'
+    /// items only, and overran it: the collection after the step is there to trip over such a write.
     /// </summary>
     [Theory]
     [InlineData(ScalarType.Float32, 2e-4)]
@@ -161,7 +162,7 @@ public sealed class CpuDecoderTests
     {
         var random = new Random(11);
         int[] Tokens(int count) => Enumerable.Range(0, count).Select(_ => random.Next(0, 200)).ToArray();
-        var (prefix, continuation, longChunk) = (Tokens(300), Tokens(260), Tokens(CpuDecoder.MaxKernelPrefillContext + 8));
+        var (prefix, continuation, longChunk) = (Tokens(300), Tokens(4 * GemmAttention.RunTokens + 1), Tokens(CpuDecoder.MaxKernelPrefillContext + 8));
         var (shortChunk, decoded) = (Tokens(20), Tokens(6));
         int[] Blocks(int first, int tokens) => Enumerable.Range(first, (tokens + BlockSize - 1) / BlockSize).ToArray();
         var continued = Blocks(0, prefix.Length + continuation.Length);
@@ -182,6 +183,8 @@ public sealed class CpuDecoderTests
             using var cache = new PagedKvCache(model.Spec.Layers, blocks: 84, BlockSize, model.Spec.KeyValueHeads, model.Spec.HeadDim, model.DType, CPU);
             Run(model, cache, new SequenceStep([82], 0, decoded[..5]), new SequenceStep(continued, 0, prefix));
             results.Add(Run(model, cache, steps));
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
         }
 
         Assert.Equal(steps.Length, results[0].Count);

@@ -35,9 +35,10 @@ internal sealed unsafe partial class CpuDecoder
     private const int RowAlignment = 32;
 
     /// <summary>
-    /// The GEMM inputs [rows, width] in the model dtype (normalized hidden rows, attention output, SiLU(gate) · up) and
-    /// each worker's GEMM outputs, grown (doubling) to <paramref name="rows"/> tokens and <paramref name="logitRows"/>
-    /// rows of logits.
+    /// The GEMM inputs in the model dtype (normalized hidden rows and attention output [rows, width], SiLU(gate) · up
+    /// [intermediate, rows], the down projection's transposed input as it stands) and each worker's GEMM outputs
+    /// [features, rows], grown (doubling) to <paramref name="rows"/> tokens and <paramref name="logitRows"/> rows of
+    /// logits.
     /// </summary>
     private void EnsureGemmCapacity(int rows, int logitRows)
     {
@@ -312,13 +313,13 @@ internal sealed unsafe partial class CpuDecoder
 
     private static int ElementSize(bool bf16) => bf16 ? sizeof(ushort) : sizeof(float);
 
-    /// <summary>A worker's share [First, End) of a projection's output columns (its weight's rows).</summary>
+    /// <summary>A worker's share [First, End) of a projection's output features (its weight's rows).</summary>
     private readonly record struct RowShare(int First, int End)
     {
         public int Count => End - First;
     }
 
-    /// <summary>One worker's shares of every projection, and the transposed views of its weight rows (null where its share is empty).</summary>
+    /// <summary>One worker's shares of every projection, and views of its weight rows (null where its share is empty).</summary>
     private sealed class GemmShares : IDisposable
     {
         public GemmShares(CpuDecoder decoder, int worker)

@@ -194,14 +194,15 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
     private void AttendItem(int worker, int layer, AttentionItem item, float* queries, float* output, KvView pools)
     {
         var offset = item.Row * queryWidth + item.KvHead * group * spec.HeadDim;
-        if (item.Tokens == 1)
+        if (item.ByGemm)
         {
-            PagedAttend(worker, layer, item.KvHead, group, queries + offset, item.BlockTable, item.Start + 1, pools, null, null, output + offset);
-        }
-        else if (item.ByGemm)
-        {
+            // Whatever its length, even a chunk's last run of one token: the kernels' scratch is not sized for these contexts.
             gemmAttention.Attend(worker, queries + offset, output + offset, queryWidth, item.Tokens, scale, pools.Keys(layer), pools.Values(layer),
                 spec.KeyValueHeads, item.KvHead, item.BlockTable, pools.BlockSize, item.Start);
+        }
+        else if (item.Tokens == 1)
+        {
+            PagedAttend(worker, layer, item.KvHead, group, queries + offset, item.BlockTable, item.Start + 1, pools, null, null, output + offset);
         }
         else
         {
