@@ -3,7 +3,7 @@ namespace LlmPlatform.Engine.Cpu;
 /// <summary>
 /// A fixed team of threads that run one body together, OpenMP-style: the caller is worker 0, the others are dedicated
 /// threads that stay alive between runs, and <see cref="Barrier"/> separates the phases of the body. A decode step
-/// crosses about 150 phase boundaries (five per layer), so the barrier spins instead of blocking in the kernel
+/// crosses 150-240 phase boundaries (five to eight per layer), so the barrier spins instead of blocking in the kernel
 /// (System.Threading.Barrier parks on an event and costs tens of microseconds per phase); between runs the workers
 /// block, so they take no CPU from libtorch's own threads while the engine is not in a managed step.
 /// </summary>
