@@ -177,6 +177,47 @@ public sealed class SamplerTests
         Assert.Equal([1, 0], sampled.Select(t => t.Token));
     }
 
+    [Fact]
+    public void The_callers_logits_are_left_as_they_were_with_and_without_edits()
+    {
+        using var logits = Logits(new float[,] { { 0f, 5f, 1f }, { 2f, 0f, 1f } });
+        using var before = logits.clone();
+
+        Sampler.Sample(logits, [Row(temperature: 0), Row(temperature: 0)]);
+        Sampler.Sample(logits, [Row(temperature: 0) with { LogitBias = new Dictionary<int, double> { [0] = 50 }, BlockedTokens = [1] }, Row(temperature: 0.7)]);
+
+        Assert.Equal(before.cpu().data<float>().ToArray(), logits.cpu().data<float>().ToArray());
+    }
+
+    /// <summary>
+    /// The greedy picks and log Σ exp against libtorch's argmax and logsumexp, on the CPU where they are written by
+    /// hand: a vocabulary that is no multiple of the vector width, the largest value twice (the first wins) in the
+    /// vector part and in the tail, and a narrowed vocabulary (a view whose rows are longer than their width).
+    /// </summary>
+    [Fact]
+    public void Greedy_picks_and_log_sum_exp_match_libtorch_on_the_cpu()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new TorchSharp.torch.Generator(11);
+        var logits = randn(5, 1003, generator: generator) * 4;
+        logits[1, 40] = logits[1, 700] = 30f;
+        logits[2, 998] = logits[2, 1001] = 30f;
+        logits[3, 0] = 30f;
+        logits[4, 1002] = 30f;
+
+        foreach (var view in new[] { logits, logits.narrow(1, 0, 1000) })
+        {
+            var (greedy, logSumExp) = LogitStatistics.Of(view);
+
+            Assert.Equal(view.argmax(-1).data<long>().ToArray(), greedy);
+            var expected = view.logsumexp(-1).data<float>().ToArray();
+            Assert.All(Enumerable.Range(0, 5), row => Assert.Equal(expected[row], logSumExp[row], 1e-4f));
+        }
+
+        Assert.Equal(40, LogitStatistics.Of(logits).Greedy[1]);
+        Assert.Equal(998, LogitStatistics.Of(logits).Greedy[2]);
+    }
+
     private static Tensor Logits(float[,] values) => tensor(values, device: TestDevice.Compute);
 
     private static SamplingRow Row(double temperature = 1.0, double topP = 1.0, int topK = -1, int seed = 0) =>

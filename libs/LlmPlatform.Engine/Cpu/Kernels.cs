@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -177,6 +178,60 @@ internal static unsafe class Kernels
         {
             x[j] *= inverse;
         }
+    }
+
+    /// <summary>
+    /// The first index of x's largest element, and log Σ exp(x), which turns any x[i] into its log-probability. Two
+    /// passes: the maximum, then the sum of exp(x - maximum) while looking for the first element equal to it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static (int Index, float LogSumExp) ArgMaxAndLogSumExp(float* x, int n)
+    {
+        var maxima = Vector256.Create(float.NegativeInfinity);
+        var j = 0;
+        for (; j + 8 <= n; j += 8)
+        {
+            maxima = Vector256.Max(maxima, Vector256.Load(x + j));
+        }
+
+        var max = float.NegativeInfinity;
+        for (var k = 0; k < Vector256<float>.Count; k++)
+        {
+            max = MathF.Max(max, maxima.GetElement(k));
+        }
+
+        for (; j < n; j++)
+        {
+            max = MathF.Max(max, x[j]);
+        }
+
+        var index = -1;
+        var shift = Vector256.Create(max);
+        var total = Vector256<float>.Zero;
+        for (j = 0; j + 8 <= n; j += 8)
+        {
+            var values = Vector256.Load(x + j);
+            if (index < 0 && Vector256.EqualsAny(values, shift))
+            {
+                index = j + BitOperations.TrailingZeroCount(Vector256.Equals(values, shift).ExtractMostSignificantBits());
+            }
+
+            total += Vector256.Exp(values - shift);
+        }
+
+        var sum = Vector256.Sum(total);
+        for (; j < n; j++)
+        {
+            if (index < 0 && x[j] == max)
+            {
+                index = j;
+            }
+
+            sum += MathF.Exp(x[j] - max);
+        }
+
+        // No element equals the maximum only when the row holds NaN: the first token stands in.
+        return (Math.Max(index, 0), max + MathF.Log(sum));
     }
 
     /// <summary>n elements of a bfloat16 or float32 array as float32.</summary>

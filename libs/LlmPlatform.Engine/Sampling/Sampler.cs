@@ -5,12 +5,12 @@ namespace LlmPlatform.Engine.Sampling;
 /// <summary>
 /// Turns one step's logits [rows, vocab] into tokens. The transforms run batched in libtorch on the logits' device:
 /// logit bias, repetition, presence and frequency penalties and blocked ids as a few indexed edits over the whole
-/// step, then log-probabilities and greedy picks for every row at once. Only what the host reads comes back: the
-/// greedy picks, the chosen tokens' log-probabilities, the asked-for alternatives, and the rows that draw, whose
-/// temperature, top-k, top-p and min-p filters and draw run on the host with the row's own Random (so a seeded
-/// request's tokens do not depend on its batch). On a GPU a step's logits (50 MB at 256 rows of a 49,152-token
-/// vocabulary) used to be copied whole to the host and read row by row.
-/// Log-probabilities are those of the processed distribution before temperature (after penalties and bias).
+/// step (on a copy, made only when a row asks for an edit), then each row's greedy pick and log Σ exp
+/// (<see cref="LogitStatistics"/>). Only what the host reads comes back: the greedy picks, the chosen tokens' logits,
+/// the asked-for alternatives, and the rows that draw, whose temperature, top-k, top-p and min-p filters and draw
+/// run on the host with the row's own Random (so a seeded request's tokens do not depend on its batch). On a GPU a
+/// step's logits (50 MB at 256 rows of a 49,152-token vocabulary) used to be copied whole to the host and read row by
+/// row. Log-probabilities are those of the processed distribution before temperature (after penalties and bias).
 /// </summary>
 public static class Sampler
 {
@@ -18,14 +18,8 @@ public static class Sampler
     {
         using var scope = NewDisposeScope();
         var (count, vocab) = ((int)logits.shape[0], (int)logits.shape[1]);
-        var processed = ApplyPenaltiesAndBias(logits.to(ScalarType.Float32, copy: true).contiguous(), rows, vocab);
-        var logprobs = processed.log_softmax(-1);
-
-        var tokens = new long[count];
-        if (rows.Any(r => r.IsGreedy))
-        {
-            tokens = processed.argmax(-1).cpu().data<long>().ToArray();
-        }
+        var processed = ApplyPenaltiesAndBias(logits.to(ScalarType.Float32), rows, vocab);
+        var (tokens, logSumExp) = LogitStatistics.Of(processed);
 
         var drawing = Enumerable.Range(0, count).Where(i => !rows[i].IsGreedy).ToArray();
         if (drawing.Length > 0)
@@ -38,18 +32,18 @@ public static class Sampler
             }
         }
 
-        var chosen = logprobs.gather(1, tensor(tokens, device: logits.device).unsqueeze(1)).cpu().data<float>().ToArray();
-        var alternatives = TopLogprobs(logprobs, rows);
-        return Enumerable.Range(0, count).Select(i => new SampledToken((int)tokens[i], chosen[i], alternatives[i])).ToList();
+        var chosen = processed.gather(1, tensor(tokens, device: logits.device).unsqueeze(1)).cpu().data<float>().ToArray();
+        var alternatives = TopLogprobs(processed, rows);
+        return Enumerable.Range(0, count).Select(i => new SampledToken((int)tokens[i], chosen[i] - logSumExp[i], alternatives[i])).ToList();
     }
 
     /// <summary>
     /// Bias, then the repetition penalty, then presence and frequency penalties, then blocked ids, each applied to
     /// every row at once through flat indexes (row × vocab + token): on a GPU an edit per token would be a launch each.
+    /// The edits go to a copy, and only when there are any: the logits themselves are the caller's.
     /// </summary>
     private static Tensor ApplyPenaltiesAndBias(Tensor logits, IReadOnlyList<SamplingRow> rows, int vocab)
     {
-        var flat = logits.view(-1);
         // An id past the row (a prompt token above a narrowed vocabulary, an out-of-range stop id) can be neither
         // sampled nor penalized, and its flat index would land in the next row.
         bool InRow(int token) => (uint)token < (uint)vocab;
@@ -58,13 +52,23 @@ public static class Sampler
         Tensor Values(IEnumerable<float> values) => tensor(values.ToArray(), device: logits.device);
 
         var bias = rows.SelectMany((row, i) => row.LogitBias.Where(b => InRow(b.Key)).Select(b => (At(i, b.Key), (float)b.Value))).ToList();
+        var repeated = rows.SelectMany((row, i) => row.RepetitionPenalty == 1.0 ? []
+            : row.PromptTokens.Concat(row.OutputTokens).Distinct().Where(InRow).Select(t => (At(i, t), (float)row.RepetitionPenalty))).ToList();
+        var penalties = rows.SelectMany((row, i) => row.PresencePenalty == 0 && row.FrequencyPenalty == 0 ? []
+            : row.OutputTokens.Where(InRow).GroupBy(t => t).Select(g => (At(i, g.Key), -(float)(row.PresencePenalty + row.FrequencyPenalty * g.Count())))).ToList();
+        var blocked = rows.SelectMany((row, i) => row.BlockedTokens.Where(InRow).Select(t => At(i, t))).ToList();
+        if (bias.Count + repeated.Count + penalties.Count + blocked.Count == 0)
+        {
+            return logits;
+        }
+
+        var edited = logits.to(ScalarType.Float32, copy: true).contiguous();
+        var flat = edited.view(-1);
         if (bias.Count > 0)
         {
             flat.index_add_(0, Indexes(bias.Select(b => b.Item1)), Values(bias.Select(b => b.Item2)), 1);
         }
 
-        var repeated = rows.SelectMany((row, i) => row.RepetitionPenalty == 1.0 ? []
-            : row.PromptTokens.Concat(row.OutputTokens).Distinct().Where(InRow).Select(t => (At(i, t), (float)row.RepetitionPenalty))).ToList();
         if (repeated.Count > 0)
         {
             var (seen, penalty) = (Indexes(repeated.Select(r => r.Item1)), Values(repeated.Select(r => r.Item2)));
@@ -72,27 +76,24 @@ public static class Sampler
             flat.index_copy_(0, seen, where(current > 0, current / penalty, current * penalty));
         }
 
-        var penalties = rows.SelectMany((row, i) => row.PresencePenalty == 0 && row.FrequencyPenalty == 0 ? []
-            : row.OutputTokens.Where(InRow).GroupBy(t => t).Select(g => (At(i, g.Key), -(float)(row.PresencePenalty + row.FrequencyPenalty * g.Count())))).ToList();
         if (penalties.Count > 0)
         {
             flat.index_add_(0, Indexes(penalties.Select(p => p.Item1)), Values(penalties.Select(p => p.Item2)), 1);
         }
 
-        var blocked = rows.SelectMany((row, i) => row.BlockedTokens.Where(InRow).Select(t => At(i, t))).ToList();
         if (blocked.Count > 0)
         {
             flat.index_fill_(0, Indexes(blocked), float.NegativeInfinity);
         }
 
-        return logits;
+        return edited;
     }
 
     private static Tensor Rows(Tensor matrix, int[] rows) =>
         rows.Length == matrix.shape[0] ? matrix : matrix.index_select(0, tensor(rows.Select(r => (long)r).ToArray(), device: matrix.device));
 
     /// <summary>Each row's asked-for alternatives, from one top-k over the rows that ask, at the largest count asked.</summary>
-    private static IReadOnlyList<(int Token, double Logprob)>[] TopLogprobs(Tensor logprobs, IReadOnlyList<SamplingRow> rows)
+    private static IReadOnlyList<(int Token, double Logprob)>[] TopLogprobs(Tensor logits, IReadOnlyList<SamplingRow> rows)
     {
         var result = new IReadOnlyList<(int Token, double Logprob)>[rows.Count];
         Array.Fill(result, []);
@@ -102,8 +103,8 @@ public static class Sampler
             return result;
         }
 
-        var most = Math.Min(asking.Max(i => rows[i].Logprobs!.Value), (int)logprobs.shape[1]);
-        var (values, indices) = Rows(logprobs, asking).topk(most);
+        var most = Math.Min(asking.Max(i => rows[i].Logprobs!.Value), (int)logits.shape[1]);
+        var (values, indices) = Rows(logits, asking).log_softmax(-1).topk(most);
         var (hostValues, hostIndices) = (values.cpu().data<float>().ToArray(), indices.cpu().data<long>().ToArray());
         for (var j = 0; j < asking.Length; j++)
         {
