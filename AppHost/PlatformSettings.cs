@@ -11,6 +11,13 @@ public sealed class PlatformSettings
     /// <summary>Number of GpuWorker replicas, each a resource of its own (worker-0, worker-1, ...).</summary>
     public int Workers { get; set; } = 2;
 
+    /// <summary>
+    /// CPU threads each worker computes with (its <c>Engine:CpuThreads</c>). 0: the host's cores split evenly between
+    /// the workers, at least one each. Workers that each took every core would hold the cores the others' threads wait
+    /// for (docs/operations.md).
+    /// </summary>
+    public int WorkerCpuThreads { get; set; }
+
     /// <summary>Hugging Face model directory the workers serve. Empty: the demo model, prepared on first start.</summary>
     public string? Model { get; set; }
 
@@ -51,6 +58,14 @@ public sealed class PlatformSettings
             throw new InvalidOperationException($"{Section}:Workers must be at least 1 (was {settings.Workers}).");
         }
 
+        if (settings.WorkerCpuThreads < 0)
+        {
+            throw new InvalidOperationException($"{Section}:WorkerCpuThreads must be 0 (split the cores) or more (was {settings.WorkerCpuThreads}).");
+        }
+
         return settings;
     }
+
+    /// <summary>The CPU threads each worker gets on a host with <paramref name="cores"/> cores.</summary>
+    public int CpuThreadsPerWorker(int cores) => WorkerCpuThreads > 0 ? WorkerCpuThreads : Math.Max(1, cores / Workers);
 }

@@ -30,14 +30,17 @@ var router = builder.AddProject<Projects.Router>("router", options => options.Ex
     .WithReference(tokenizer)
     .WithReference(embeddings);
 
-// On a GPU host every worker computes on the same device (--device auto): each may hold an equal part of vLLM's 0.9.
+// On a GPU host every worker computes on the same device (--device auto): each may hold an equal part of vLLM's 0.9,
+// and on any host each computes with its part of the cores.
 var gpuShare = (0.9 / settings.Workers).ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+var cpuThreads = settings.CpuThreadsPerWorker(Environment.ProcessorCount).ToString(System.Globalization.CultureInfo.InvariantCulture);
 for (var i = 0; i < settings.Workers; i++)
 {
     var name = $"worker-{i}";
     var worker = builder.AddPlatformService<Projects.GpuWorker>(name)
         .WithEnvironment("Engine__Model", modelPath)
         .WithEnvironment("Engine__GpuMemoryUtilization", gpuShare)
+        .WithEnvironment("Engine__CpuThreads", cpuThreads)
         .WithEnvironment("Fleet__Name", settings.FleetName)
         .WithEnvironment("Fleet__WorkerId", name)
         .WithReference(redis).WaitFor(redis)

@@ -12,9 +12,13 @@ public sealed record TorchDeviceInfo(string Device, bool CudaAvailable, int Cuda
 /// </summary>
 public static class TorchRuntime
 {
-    /// <summary>Resolves "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N".</summary>
-    public static TorchDeviceInfo Initialize(string requested)
+    /// <summary>
+    /// Resolves "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N", and sets libtorch's CPU thread count
+    /// when <paramref name="threads"/> is above 0 (0 keeps libtorch's default, one per core).
+    /// </summary>
+    public static TorchDeviceInfo Initialize(string requested, int threads = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
         ShortenOpenMpSpinWait();
         KeepLargeAllocationsInTheHeap();
         bool cudaAvailable;
@@ -25,6 +29,11 @@ public static class TorchRuntime
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException)
         {
             throw new InvalidOperationException($"libtorch could not be loaded: {e.GetBaseException().Message}", e);
+        }
+
+        if (threads > 0 && threads != torch.get_num_threads())
+        {
+            torch.set_num_threads(threads);
         }
 
         var cudaCount = cudaAvailable ? torch.cuda.device_count() : 0;

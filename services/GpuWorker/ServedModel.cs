@@ -38,9 +38,9 @@ public sealed class ServedModel
         var settings = options.Value;
         var path = string.IsNullOrWhiteSpace(settings.Model) ? PrepareDemoModel(settings, logger) : settings.Model;
         var directory = ModelDirectory.Open(path);
-        var device = TorchRuntime.Initialize(settings.Device);
+        var device = TorchRuntime.Initialize(settings.Device, settings.CpuThreads);
         var name = string.IsNullOrWhiteSpace(settings.ServedModelName) ? directory.DefaultServedName : settings.ServedModelName;
-        Log.ModelReady(logger, name, directory.Config.Architecture, directory.Path, device.Device);
+        Log.ModelReady(logger, name, directory.Config.Architecture, directory.Path, device.Device, device.Threads);
         return new ServedModel(directory, name, device, HfTokenizer.FromDirectory(directory.Path));
     }
 
@@ -63,8 +63,8 @@ public sealed class ServedModel
 
 internal static partial class Log
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving {Name} ({Architecture}) from {Path} on {Device}")]
-    public static partial void ModelReady(ILogger logger, string name, string architecture, string path, string device);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving {Name} ({Architecture}) from {Path} on {Device}, {Threads} CPU threads")]
+    public static partial void ModelReady(ILogger logger, string name, string architecture, string path, string device, int threads);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "No model configured (--model); using the demo model in {CacheRoot}")]
     public static partial void NoModelConfigured(ILogger logger, string cacheRoot);

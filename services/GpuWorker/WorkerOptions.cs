@@ -67,6 +67,15 @@ public sealed class WorkerOptions
     public bool CpuDecodeKernels { get; set; } = true;
 
     /// <summary>
+    /// Threads this worker computes with on a CPU: the engine's team and libtorch's own (<c>--cpu-threads</c>). 0:
+    /// libtorch's default, one per core. Workers that share a host should split its cores between them (the AppHost
+    /// does): a team meets at a barrier several times a layer, and a team whose threads wait for cores that other
+    /// workers' teams hold is slower than one thread (docs/operations.md).
+    /// </summary>
+    [Range(0, 4096)]
+    public int CpuThreads { get; set; }
+
+    /// <summary>
     /// Accept a <c>chat_template</c> in requests (<c>--trust-request-chat-template true</c>). Off by default, as in
     /// vLLM: a template is a program, and a client's template can loop for as long as it likes.
     /// </summary>
@@ -92,5 +101,6 @@ public sealed class WorkerOptions
         ["--gpu-memory-utilization"] = $"{Section}:{nameof(GpuMemoryUtilization)}",
         ["--enable-prefix-caching"] = $"{Section}:{nameof(EnablePrefixCaching)}",
         ["--cpu-decode-kernels"] = $"{Section}:{nameof(CpuDecodeKernels)}",
+        ["--cpu-threads"] = $"{Section}:{nameof(CpuThreads)}",
     };
 }

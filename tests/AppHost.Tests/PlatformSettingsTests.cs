@@ -41,4 +41,24 @@ public sealed class PlatformSettingsTests
         var error = Assert.Throws<InvalidOperationException>(() => PlatformSettings.Read(["--Platform:Workers=0"]));
         Assert.Contains("Platform:Workers", error.Message);
     }
+
+    [Theory]
+    [InlineData(2, 4, 0, 1)]
+    [InlineData(2, 2, 0, 1)]
+    [InlineData(16, 2, 0, 8)]
+    [InlineData(16, 3, 0, 5)]
+    [InlineData(16, 2, 3, 3)]
+    public void Workers_split_the_cores_unless_told_their_threads(int cores, int workers, int configured, int expected)
+    {
+        var settings = PlatformSettings.Read([$"--Platform:Workers={workers}", $"--Platform:WorkerCpuThreads={configured}"]);
+
+        Assert.Equal(expected, settings.CpuThreadsPerWorker(cores));
+    }
+
+    [Fact]
+    public void Negative_worker_threads_are_a_startup_error_naming_the_key()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => PlatformSettings.Read(["--Platform:WorkerCpuThreads=-1"]));
+        Assert.Contains("Platform:WorkerCpuThreads", error.Message);
+    }
 }

@@ -2,6 +2,12 @@ using LlmPlatform.Torch;
 
 namespace LlmPlatform.Engine.Tests;
 
+/// <summary>
+/// Alone, after the other tests: one test changes libtorch's process-wide thread count, which a CPU decoder built
+/// meanwhile would take as its team size.
+/// </summary>
+[CollectionDefinition(nameof(TorchRuntimeTests), DisableParallelization = true)]
+[Collection(nameof(TorchRuntimeTests))]
 public sealed class TorchRuntimeTests
 {
     [Theory]
@@ -32,6 +38,24 @@ public sealed class TorchRuntimeTests
         var error = Assert.Throws<InvalidOperationException>(() => TorchRuntime.Initialize(missing));
         Assert.Contains(missing, error.Message);
         Assert.Contains("TorchSharpBackend=cuda", error.Message);
+    }
+
+    [Fact]
+    public void A_thread_count_sets_libtorchs_and_a_negative_one_is_rejected()
+    {
+        var before = TorchSharp.torch.get_num_threads();
+        var other = before == 1 ? 2 : 1;
+        try
+        {
+            Assert.Equal(other, TorchRuntime.Initialize("cpu", other).Threads);
+            Assert.Equal(other, TorchRuntime.Initialize("cpu").Threads);
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(before);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => TorchRuntime.Initialize("cpu", -1));
     }
 
     [Fact]
