@@ -248,6 +248,34 @@ public sealed unsafe class CpuKernelTests
     }
 
     [Fact]
+    public void Weighted_shares_are_contiguous_and_even_in_weight_within_one_item()
+    {
+        using var pair = new WorkerTeam(2);
+        Assert.Equal([0, 48, 96], pair.WeightedShares(Enumerable.Repeat(5L, 96).ToList()));
+        Assert.Equal([0, 1, 11], pair.WeightedShares([1000L, .. Enumerable.Repeat(1L, 10)]));
+        Assert.Equal([0, 10, 11], pair.WeightedShares([.. Enumerable.Repeat(1L, 10), 1000L]));
+
+        using var team = new WorkerTeam(3);
+        Assert.Equal([0, 1, 1, 2], team.WeightedShares([4L, 4L]));
+        Assert.Equal([0, 0, 0, 0], team.WeightedShares([]));
+        var random = new Random(5);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var weights = Enumerable.Range(0, random.Next(1, 60)).Select(_ => (long)random.Next(1, 5000)).ToList();
+            var bounds = team.WeightedShares(weights);
+
+            Assert.Equal(0, bounds[0]);
+            Assert.Equal(weights.Count, bounds[^1]);
+            for (var w = 0; w < 3; w++)
+            {
+                Assert.True(bounds[w] <= bounds[w + 1]);
+                var share = weights.Skip(bounds[w]).Take(bounds[w + 1] - bounds[w]).Sum();
+                Assert.True(Math.Abs(share - weights.Sum() / 3.0) <= weights.Max(), $"trial {trial}: worker {w} has {share} of {weights.Sum()}");
+            }
+        }
+    }
+
+    [Fact]
     public void A_failing_worker_fails_the_run_and_the_team_keeps_working()
     {
         using var team = new WorkerTeam(2);

@@ -145,7 +145,7 @@ internal sealed unsafe partial class CpuDecoder
 
                 team.Barrier();
 
-                foreach (var item in ItemsOf(worker, step.Items))
+                foreach (var item in ItemsOf(worker, step.Attention))
                 {
                     AttendItem(worker, l, item, q, attn, kv);
                     for (var t = 0; t < item.Tokens; t++)
@@ -377,5 +377,5 @@ internal sealed unsafe partial class CpuDecoder
     /// A GEMM step's inputs: per new token its id, position and cache slot; the attention items; the rows whose logits
     /// are returned.
     /// </summary>
-    private sealed record GemmStepInputs(long[] Ids, long[] Positions, long[] Slots, IReadOnlyList<AttentionItem> Items, long[] OutputRows);
+    private sealed record GemmStepInputs(long[] Ids, long[] Positions, long[] Slots, AttentionWork Attention, long[] OutputRows);
 }

@@ -146,7 +146,7 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
     /// <see cref="GemmAttention.RunTokens"/> for chunks whose context is longer than the kernels take. Grows the
     /// workers' scratch to the longest context.
     /// </summary>
-    private List<AttentionItem> AttentionItems(IReadOnlyList<SequenceSlice> sequences, KvView pools)
+    private AttentionWork AttentionItems(IReadOnlyList<SequenceSlice> sequences, KvView pools)
     {
         var items = new List<AttentionItem>();
         foreach (var sequence in sequences)
@@ -172,18 +172,20 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
             gemmAttention.EnsureCapacity(items.Max(i => i.Start + i.Tokens), pools.IsBFloat16);
         }
 
-        return items;
+        // An item's work: the positions its tokens attend, and a fixed cost per item.
+        return new AttentionWork(items, team.WeightedShares(items.Select(i => i.Tokens * (i.Start + (i.Tokens + 1) / 2L) + 64).ToList()));
     }
 
     /// <summary>
-    /// Worker <paramref name="worker"/>'s items of a step's attention: every team.Size-th one, since a chunk's later runs
-    /// see more positions and contiguous shares would leave one worker with most of the work.
+    /// Worker <paramref name="worker"/>'s items of a step's attention: a contiguous run of them, even in work with the
+    /// others' (a chunk's later runs see more positions). Contiguous, so that a worker attends the sequences whose rows
+    /// it has just rotated and stored: handing out every other item instead made the 32-sequence decode step ~5% slower.
     /// </summary>
-    private IEnumerable<AttentionItem> ItemsOf(int worker, IReadOnlyList<AttentionItem> items)
+    private static IEnumerable<AttentionItem> ItemsOf(int worker, AttentionWork work)
     {
-        for (var index = worker; index < items.Count; index += team.Size)
+        for (var index = work.Bounds[worker]; index < work.Bounds[worker + 1]; index++)
         {
-            yield return items[index];
+            yield return work.Items[index];
         }
     }
 
@@ -481,6 +483,9 @@ internal sealed unsafe partial class CpuDecoder : IDisposable
     /// through <see cref="GemmAttention"/> when <paramref name="ByGemm"/>.
     /// </summary>
     private sealed record AttentionItem(int Row, int Tokens, int Start, int KvHead, long[] BlockTable, bool ByGemm);
+
+    /// <summary>A step's attention items, and each worker's share of them: items [Bounds[w], Bounds[w + 1]).</summary>
+    private sealed record AttentionWork(IReadOnlyList<AttentionItem> Items, int[] Bounds);
 
     /// <summary>One decoding sequence of the step: where its new K/V go, its context length and its block table.</summary>
     private sealed record DecodeRow(long Slot, int ContextLength, long[] BlockTable);

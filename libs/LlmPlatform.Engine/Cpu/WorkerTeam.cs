@@ -73,6 +73,35 @@ internal sealed class WorkerTeam : IDisposable
         return (Cut(worker), Cut(worker + 1));
     }
 
+    /// <summary>
+    /// Contiguous shares of items of the given <paramref name="weights"/>, as even in weight as can be: worker w takes
+    /// items [bounds[w], bounds[w + 1]), each item going to the worker whose part of the total weight holds its middle.
+    /// </summary>
+    public int[] WeightedShares(IReadOnlyList<long> weights)
+    {
+        var total = weights.Sum();
+        var bounds = new int[Size + 1];
+        var (worker, before) = (0, 0L);
+        for (var i = 0; i < weights.Count; i++)
+        {
+            // Item i's middle, 2·before + weight, lies in worker w's part when it is below 2·total·(w + 1) / Size.
+            var middle = (2 * before + weights[i]) * Size;
+            while (worker < Size - 1 && middle >= 2 * total * (worker + 1))
+            {
+                bounds[++worker] = i;
+            }
+
+            before += weights[i];
+        }
+
+        while (worker < Size)
+        {
+            bounds[++worker] = weights.Count;
+        }
+
+        return bounds;
+    }
+
     /// <summary>Waits until every worker of the current run has reached this point.</summary>
     public void Barrier()
     {
