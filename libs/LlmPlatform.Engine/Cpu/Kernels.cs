@@ -129,9 +129,9 @@ internal static unsafe class Kernels
         }
     }
 
-    /// <summary>Softmax in place.</summary>
+    /// <summary>The largest of x's n elements.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Softmax(float* x, int n)
+    public static float Max(float* x, int n)
     {
         var maxima = Vector256.Create(float.NegativeInfinity);
         var j = 0;
@@ -151,7 +151,15 @@ internal static unsafe class Kernels
             max = MathF.Max(max, x[j]);
         }
 
-        j = 0;
+        return max;
+    }
+
+    /// <summary>Softmax in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Softmax(float* x, int n)
+    {
+        var max = Max(x, n);
+        var j = 0;
         var shift = Vector256.Create(max);
         var total = Vector256<float>.Zero;
         for (; j + 8 <= n; j += 8)
@@ -187,28 +195,12 @@ internal static unsafe class Kernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (int Index, float LogSumExp) ArgMaxAndLogSumExp(float* x, int n)
     {
-        var maxima = Vector256.Create(float.NegativeInfinity);
-        var j = 0;
-        for (; j + 8 <= n; j += 8)
-        {
-            maxima = Vector256.Max(maxima, Vector256.Load(x + j));
-        }
-
-        var max = float.NegativeInfinity;
-        for (var k = 0; k < Vector256<float>.Count; k++)
-        {
-            max = MathF.Max(max, maxima.GetElement(k));
-        }
-
-        for (; j < n; j++)
-        {
-            max = MathF.Max(max, x[j]);
-        }
-
+        var max = Max(x, n);
         var index = -1;
         var shift = Vector256.Create(max);
         var total = Vector256<float>.Zero;
-        for (j = 0; j + 8 <= n; j += 8)
+        var j = 0;
+        for (; j + 8 <= n; j += 8)
         {
             var values = Vector256.Load(x + j);
             if (index < 0 && Vector256.EqualsAny(values, shift))
