@@ -4,7 +4,7 @@ using LlmPlatform.Torch;
 
 // Benchmarks of the inference engine (issue #4) on the SmolLM-135M shape with random weights. Each command prints
 // markdown tables; docs/benchmarks.md holds the results and the commands that made them.
-// Usage: dotnet run -c Release --no-build --project tools/EngineBench -- <decode|throughput|kv|profile> [options]
+// Usage: dotnet run -c Release --no-build --project tools/EngineBench -- <decode|throughput|kv|profile|attention> [options]
 var seedOption = new Option<int>("--seed") { Description = "Seed of the prompts and lengths.", DefaultValueFactory = _ => 1234 };
 
 var dtypesOption = new Option<string>("--dtypes") { Description = "Comma-separated compute dtypes: bf16, f32.", DefaultValueFactory = _ => "bf16,f32" };
@@ -72,7 +72,19 @@ profile.SetAction(parse => Announce(args, () => ComponentProfile.Run(
     parse.GetValue(dtypeOption)!, Split(parse.GetValue(batchesOption)!).Select(int.Parse).ToArray(), parse.GetValue(contextOption),
     parse.GetValue(iterationsOption), parse.GetValue(seedOption))));
 
-var root = new RootCommand("Benchmarks of the inference engine on the SmolLM-135M shape with random weights.") { decode, throughput, kv, profile };
+var sequencesOption = new Option<int>("--sequences") { Description = "Sequences per pass (one decode worker's share of a step).", DefaultValueFactory = _ => 16 };
+var contextsOption = new Option<string>("--contexts") { Description = "Comma-separated context lengths.", DefaultValueFactory = _ => "64,160,512" };
+var layersOption = new Option<int>("--layers") { Description = "Layers per pass (30: pools outgrow the caches; 1: they stay cached).", DefaultValueFactory = _ => 30 };
+var roundsOption = new Option<int>("--rounds") { DefaultValueFactory = _ => 40 };
+var attention = new Command("attention", "The decode attention kernel alone over paged bfloat16 pools: one decode worker's share of a step, layer after layer.")
+{
+    sequencesOption, contextsOption, layersOption, roundsOption, seedOption,
+};
+attention.SetAction(parse => Announce(args, () => AttentionBench.Run(
+    parse.GetValue(sequencesOption), Split(parse.GetValue(contextsOption)!).Select(int.Parse).ToArray(), parse.GetValue(layersOption),
+    parse.GetValue(roundsOption), parse.GetValue(seedOption))));
+
+var root = new RootCommand("Benchmarks of the inference engine on the SmolLM-135M shape with random weights.") { decode, throughput, kv, profile, attention };
 return root.Parse(args).Invoke();
 
 // Every result starts with the command line and what it ran on.

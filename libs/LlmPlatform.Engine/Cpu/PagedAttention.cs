@@ -18,6 +18,11 @@ namespace LlmPlatform.Engine.Cpu;
 /// pass, each with its partial sums in registers over all positions, so every K and V row is loaded and widened once
 /// for all of them and no loop carries a dependency through memory. Head by head, a 32-sequence decode step at context
 /// ~1,000 took 111-163 ms; four heads a pass, 92-140 (docs/benchmarks.md).
+///
+/// Score and MixSlice are compiled apart from Attend, not inlined into it: inlined, their eight instantiations
+/// exhausted the JIT's inlining budget for Attend, so the per-head tests (THeads.Count) and HeadBlock's accessors
+/// became calls inside the loops and the mix kept its sums on the stack, and a 16-sequence pass over 30 layers at
+/// context 64 took 4.3 ms instead of 2.5 (docs/benchmarks.md, "Decode attention compiled apart").
 /// </remarks>
 internal static unsafe class PagedAttention
 {
@@ -100,7 +105,7 @@ internal static unsafe class PagedAttention
     /// scores[h][t] = K[t] · query[h] over the cached positions for the block's heads, queries arranged as
     /// <see cref="IElement.Load16"/> loads; each K row is loaded once for all of them.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Score<T, THeads>(in PoolHead<T> pool, in HeadBlock heads, int cached, bool prefetch)
         where T : IElement
         where THeads : ICount
@@ -194,7 +199,7 @@ internal static unsafe class PagedAttention
     }
 
     /// <summary>Dimensions [c, c + 16 × TSlices) of <see cref="Mix"/>, TSlices one or two.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void MixSlice<T, THeads, TSlices>(in PoolHead<T> pool, in HeadBlock heads, int cached, int c)
         where T : IElement
         where THeads : ICount
