@@ -155,7 +155,7 @@ public sealed class SamplerTests
 
         var sampled = Sampler.Sample(logits, [
             Row(temperature: 0) with { Logprobs = 3 },
-            Row(temperature: 0.5, seed: 7),
+            Row(temperature: 0.5, seed: 7) with { Logprobs = 0 },
             Row(temperature: 0) with { Logprobs = 1 }]);
 
         Assert.Equal([1, 2, 0], sampled[0].TopLogprobs.Select(t => t.Token));
@@ -163,6 +163,20 @@ public sealed class SamplerTests
         Assert.Equal([3], sampled[2].TopLogprobs.Select(t => t.Token));
         var normalizer = Math.Log(new[] { 0.0, 1, 5, 4 }.Sum(Math.Exp));
         Assert.Equal(new[] { 0.0, 1, 5, 4 }[sampled[1].Token] - normalizer, sampled[1].Logprob, 5);
+    }
+
+    [Fact]
+    public void Rows_asking_for_no_logprobs_get_none_beside_rows_that_ask()
+    {
+        using var logits = Logits(new float[,] { { 1f, 3f, 2f, 0f }, { 0f, 1f, 5f, 4f }, { 2f, 0f, 1f, 3f } });
+
+        var sampled = Sampler.Sample(logits, [Row(temperature: 0), Row(temperature: 0) with { Logprobs = 0 }, Row(temperature: 0.5, seed: 7)]);
+
+        Assert.Equal([1, 2], sampled.Take(2).Select(t => t.Token));
+        Assert.True(double.IsNaN(sampled[0].Logprob));
+        Assert.True(double.IsNaN(sampled[2].Logprob));
+        Assert.Equal(5 - Math.Log(new[] { 0.0, 1, 5, 4 }.Sum(Math.Exp)), sampled[1].Logprob, 5);
+        Assert.All(sampled, t => Assert.Empty(t.TopLogprobs));
     }
 
     [Fact]
@@ -205,17 +219,25 @@ public sealed class SamplerTests
         logits[3, 0] = 30f;
         logits[4, 1002] = 30f;
 
+        var every = Enumerable.Repeat(true, 5).ToArray();
+        var alternate = new[] { true, false, true, false, true };
         foreach (var view in new[] { logits, logits.narrow(1, 0, 1000) })
         {
-            var (greedy, logSumExp) = LogitStatistics.Of(view);
+            var (greedy, logSumExp) = LogitStatistics.Of(view, every);
 
             Assert.Equal(view.argmax(-1).data<long>().ToArray(), greedy);
             var expected = view.logsumexp(-1).data<float>().ToArray();
             Assert.All(Enumerable.Range(0, 5), row => Assert.Equal(expected[row], logSumExp[row], 1e-4f));
+
+            // Rows that want no log Σ exp: the same greedy picks, by the argmax-only pass, and NaN.
+            var (greedyOnly, some) = LogitStatistics.Of(view, alternate);
+            Assert.Equal(greedy, greedyOnly);
+            Assert.All(Enumerable.Range(0, 5), row => Assert.Equal(alternate[row], !float.IsNaN(some[row])));
         }
 
-        Assert.Equal(40, LogitStatistics.Of(logits).Greedy[1]);
-        Assert.Equal(998, LogitStatistics.Of(logits).Greedy[2]);
+        Assert.Equal(40, LogitStatistics.Of(logits, every).Greedy[1]);
+        Assert.Equal(998, LogitStatistics.Of(logits, every).Greedy[2]);
+        Assert.Equal(998, LogitStatistics.Of(logits, new bool[5]).Greedy[2]);
     }
 
     private static Tensor Logits(float[,] values) => tensor(values, device: TestDevice.Compute);

@@ -188,42 +188,61 @@ internal static unsafe class Kernels
         }
     }
 
+    /// <summary>The first index of x's largest element; 0 when x holds NaN (no element then equals the maximum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int ArgMax(float* x, int n) => IndexOf(x, n, Max(x, n));
+
     /// <summary>
-    /// The first index of x's largest element, and log Σ exp(x), which turns any x[i] into its log-probability. Two
-    /// passes: the maximum, then the sum of exp(x - maximum) while looking for the first element equal to it.
+    /// The first index of x's largest element (as <see cref="ArgMax"/>), and log Σ exp(x), which turns any x[i] into
+    /// its log-probability.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (int Index, float LogSumExp) ArgMaxAndLogSumExp(float* x, int n)
     {
         var max = Max(x, n);
-        var index = -1;
         var shift = Vector256.Create(max);
         var total = Vector256<float>.Zero;
         var j = 0;
         for (; j + 8 <= n; j += 8)
         {
-            var values = Vector256.Load(x + j);
-            if (index < 0 && Vector256.EqualsAny(values, shift))
-            {
-                index = j + BitOperations.TrailingZeroCount(Vector256.Equals(values, shift).ExtractMostSignificantBits());
-            }
-
-            total += Vector256.Exp(values - shift);
+            total += Vector256.Exp(Vector256.Load(x + j) - shift);
         }
 
         var sum = Vector256.Sum(total);
         for (; j < n; j++)
         {
-            if (index < 0 && x[j] == max)
-            {
-                index = j;
-            }
-
             sum += MathF.Exp(x[j] - max);
         }
 
-        // No element equals the maximum only when the row holds NaN: the first token stands in.
-        return (Math.Max(index, 0), max + MathF.Log(sum));
+        return (IndexOf(x, n, max), max + MathF.Log(sum));
+    }
+
+    /// <summary>
+    /// The first index of <paramref name="value"/> in x, 0 when there is none. Vectorized by hand: span IndexOf
+    /// compares floats one by one (float.Equals, which treats NaN as equal to itself).
+    /// </summary>
+    private static int IndexOf(float* x, int n, float value)
+    {
+        var target = Vector256.Create(value);
+        var j = 0;
+        for (; j + 8 <= n; j += 8)
+        {
+            var equal = Vector256.Equals(Vector256.Load(x + j), target);
+            if (equal != Vector256<float>.Zero)
+            {
+                return j + BitOperations.TrailingZeroCount(equal.ExtractMostSignificantBits());
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            if (x[j] == value)
+            {
+                return j;
+            }
+        }
+
+        return 0;
     }
 
     /// <summary>n elements of a bfloat16 or float32 array as float32.</summary>

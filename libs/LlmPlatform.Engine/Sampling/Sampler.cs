@@ -5,10 +5,11 @@ namespace LlmPlatform.Engine.Sampling;
 /// <summary>
 /// Turns one step's logits [rows, vocab] into tokens. The transforms run batched in libtorch on the logits' device:
 /// logit bias, repetition, presence and frequency penalties and blocked ids as a few indexed edits over the whole
-/// step (on a copy, made only when a row asks for an edit), then each row's greedy pick and log Σ exp
-/// (<see cref="LogitStatistics"/>). Only what the host reads comes back: the greedy picks, the chosen tokens' logits,
-/// the asked-for alternatives, and the rows that draw, whose temperature, top-k, top-p and min-p filters and draw
-/// run on the host with the row's own Random (so a seeded request's tokens do not depend on its batch). On a GPU a
+/// step (on a copy, made only when a row asks for an edit), then each row's greedy pick and, where the row asks for
+/// log-probabilities, log Σ exp (<see cref="LogitStatistics"/>). Only what the host reads comes back: the greedy picks,
+/// the chosen tokens' logits (for rows that ask), the asked-for alternatives, and the rows that draw, whose
+/// temperature, top-k, top-p and min-p filters and draw run on the host with the row's own Random (so a seeded
+/// request's tokens do not depend on its batch). On a GPU a
 /// step's logits (50 MB at 256 rows of a 49,152-token vocabulary) used to be copied whole to the host and read row by
 /// row. Log-probabilities are those of the processed distribution before temperature (after penalties and bias).
 /// </summary>
@@ -19,7 +20,8 @@ public static class Sampler
         using var scope = NewDisposeScope();
         var (count, vocab) = ((int)logits.shape[0], (int)logits.shape[1]);
         var processed = ApplyPenaltiesAndBias(logits.to(ScalarType.Float32), rows, vocab);
-        var (tokens, logSumExp) = LogitStatistics.Of(processed);
+        var wanted = rows.Select(row => row.WantsLogprob).ToArray();
+        var (tokens, logSumExp) = LogitStatistics.Of(processed, wanted);
 
         var drawing = Enumerable.Range(0, count).Where(i => !rows[i].IsGreedy).ToArray();
         if (drawing.Length > 0)
@@ -32,9 +34,9 @@ public static class Sampler
             }
         }
 
-        var chosen = processed.gather(1, tensor(tokens, device: logits.device).unsqueeze(1)).cpu().data<float>().ToArray();
+        var chosen = wanted.Any(w => w) ? processed.gather(1, tensor(tokens, device: logits.device).unsqueeze(1)).cpu().data<float>().ToArray() : null;
         var alternatives = TopLogprobs(processed, rows);
-        return Enumerable.Range(0, count).Select(i => new SampledToken((int)tokens[i], chosen[i] - logSumExp[i], alternatives[i])).ToList();
+        return Enumerable.Range(0, count).Select(i => new SampledToken((int)tokens[i], wanted[i] ? chosen![i] - logSumExp[i] : double.NaN, alternatives[i])).ToList();
     }
 
     /// <summary>

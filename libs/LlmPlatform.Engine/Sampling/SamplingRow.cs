@@ -32,13 +32,22 @@ public sealed record SamplingRow
     /// <summary>Ids forbidden at this step (eos and stop_token_ids while fewer than min_tokens have been generated).</summary>
     public IReadOnlyCollection<int> BlockedTokens { get; init; } = [];
 
-    /// <summary>How many alternatives to return with their log-probabilities; null: none.</summary>
+    /// <summary>
+    /// How many alternatives to return with their log-probabilities; null: none, and not the sampled token's own
+    /// log-probability either (as vLLM, the sampler computes log-probabilities only for rows that ask for them).
+    /// </summary>
     public int? Logprobs { get; init; }
+
+    /// <summary>Whether the sampled token's log-probability is computed (<see cref="Logprobs"/> set, 0 included).</summary>
+    public bool WantsLogprob => Logprobs is not null;
 
     public required Random Random { get; init; }
 
     public bool IsGreedy => Temperature == 0;
 }
 
-/// <summary>A sampled token, its log-probability, and the top alternatives when asked for.</summary>
+/// <summary>
+/// A sampled token, its log-probability (NaN unless its row asked: <see cref="SamplingRow.WantsLogprob"/>), and the top
+/// alternatives when asked for.
+/// </summary>
 public sealed record SampledToken(int Token, double Logprob, IReadOnlyList<(int Token, double Logprob)> TopLogprobs);
