@@ -20,8 +20,8 @@ namespace LlmPlatform.Engine.Cpu;
 internal sealed unsafe partial class CpuDecoder
 {
     private GemmShares[]? gemmShares;
-    private Tensor? gemmInput, gemmMixed, gemmActivated;
-    private Tensor[] gemmProducts = [], gemmUpProducts = [], gemmLogitProducts = [];
+    private Tensor? gemmInput, gemmMixed, gemmActivated, gemmGateUp;
+    private Tensor[] gemmProducts = [], gemmLogitProducts = [];
     private float[][] gemmRowScratch = [];
     private int gemmCapacity, gemmLogitCapacity;
 
@@ -54,12 +54,12 @@ internal sealed unsafe partial class CpuDecoder
         if (rows > gemmCapacity)
         {
             gemmCapacity = Math.Max(rows, 2 * gemmCapacity);
-            DisposeAll([gemmInput, gemmMixed, gemmActivated, .. gemmProducts, .. gemmUpProducts]);
+            DisposeAll([gemmInput, gemmMixed, gemmActivated, gemmGateUp, .. gemmProducts]);
             gemmInput = Buffer(gemmCapacity, spec.HiddenSize);
             gemmMixed = Buffer(gemmCapacity, queryWidth);
             gemmActivated = Buffer((long)gemmCapacity * spec.IntermediateSize);
+            gemmGateUp = Buffer((long)gemmCapacity * 2 * spec.IntermediateSize);
             gemmProducts = gemmShares.Select(s => Buffer((long)gemmCapacity * s.Widest)).ToArray();
-            gemmUpProducts = gemmShares.Select(s => Buffer((long)gemmCapacity * s.Gate.Count)).ToArray();
         }
 
         if (logitRows > gemmLogitCapacity)
@@ -72,7 +72,7 @@ internal sealed unsafe partial class CpuDecoder
 
     private void DisposeGemmTensors()
     {
-        DisposeAll([gemmInput, gemmMixed, gemmActivated, .. gemmProducts, .. gemmUpProducts, .. gemmLogitProducts]);
+        DisposeAll([gemmInput, gemmMixed, gemmActivated, gemmGateUp, .. gemmProducts, .. gemmLogitProducts]);
         foreach (var shares in gemmShares ?? [])
         {
             shares.Dispose();
@@ -88,7 +88,7 @@ internal sealed unsafe partial class CpuDecoder
     }
 
     /// <summary>
-    /// What every worker runs in a GEMM step: its rows' embeddings, then eight phases per layer, then the final norm
+    /// What every worker runs in a GEMM step: its rows' embeddings, then nine phases per layer, then the final norm
     /// and the LM head. The new K and V are stored in their own phase, before any attention, since a prefill chunk's
     /// tokens attend to each other's.
     /// </summary>
@@ -109,7 +109,11 @@ internal sealed unsafe partial class CpuDecoder
         var (inputP, mixedP, activatedP) = (MatrixView.Of(gemmInput!), MatrixView.Of(gemmMixed!), MatrixView.Of(gemmActivated!));
         Tensor Product(Tensor[] scratch, int rowCount, int count) => scratch[worker].narrow(0, 0, (long)rowCount * count).view(count, rowCount);
         var (qkvOut, oOut, downOut) = (Product(gemmProducts, rows, shares.Qkv.Count), Product(gemmProducts, rows, shares.O.Count), Product(gemmProducts, rows, shares.Down.Count));
-        var (gateOut, upOut) = (Product(gemmProducts, rows, shares.Gate.Count), Product(gemmUpProducts, rows, shares.Gate.Count));
+        // The gate and up products of every worker in one [2 × intermediate, rows] matrix: SiLU reads a feature's gate
+        // and up rows, which different workers may have computed.
+        var gateUp = gemmGateUp!.narrow(0, 0, 2L * spec.IntermediateSize * rows).view(2 * spec.IntermediateSize, rows);
+        var gateUpOut = gateUp.narrow(0, shares.GateUp.First, shares.GateUp.Count);
+        var gateUpP = (byte*)MatrixView.Address(gateUp);
         var (firstRow, endRow) = team.Share(worker, rows);
         for (var r = firstRow; r < endRow; r++)
         {
@@ -163,17 +167,17 @@ internal sealed unsafe partial class CpuDecoder
                 NormalizeRows(hiddenP, layer.PostAttentionNorm, firstRow, endRow, row, inputP);
                 team.Barrier();
 
-                var gates = Project(weights.Gate, inputT, gateOut);
-                var ups = Project(weights.Up, inputT, upOut);
-                var products = (long)shares.Gate.Count * rows;
-                var block = spec.IntermediateSize;
-                for (var at = 0L; gates != null && at < products; at += block)
+                Project(weights.GateUp, inputT, gateUpOut);
+                team.Barrier();
+
+                var intermediate = spec.IntermediateSize;
+                for (var at = (long)shares.Gate.First * rows; at < (long)shares.Gate.End * rows; at += intermediate)
                 {
-                    var count = (int)Math.Min(block, products - at);
-                    Kernels.ToFloat(gates + at * element, bf16, row, count);
-                    Kernels.ToFloat(ups + at * element, bf16, row + block, count);
-                    Kernels.SiluMultiply(row, row + block, count);
-                    Kernels.FromFloat(row, activatedP.At((long)shares.Gate.First * rows + at), bf16, count);
+                    var count = (int)Math.Min(intermediate, (long)shares.Gate.End * rows - at);
+                    Kernels.ToFloat(gateUpP + at * element, bf16, row, count);
+                    Kernels.ToFloat(gateUpP + ((long)intermediate * rows + at) * element, bf16, row + intermediate, count);
+                    Kernels.SiluMultiply(row, row + intermediate, count);
+                    Kernels.FromFloat(row, activatedP.At(at), bf16, count);
                 }
 
                 team.Barrier();
@@ -334,19 +338,24 @@ internal sealed unsafe partial class CpuDecoder
             Qkv = Cut(decoder.queryWidth + 2 * decoder.keyValueWidth);
             O = Cut(spec.HiddenSize);
             Gate = Cut(spec.IntermediateSize);
+            GateUp = Cut(2 * spec.IntermediateSize);
             Down = O;
             Vocab = Cut(decoder.lmHead.Rows);
             Layers = decoder.decoderLayers.Select(l => new LayerShares(
-                Rows(l.QkvWeight, Qkv), Rows(l.OWeight, O), Rows(l.GateWeight, Gate), Rows(l.UpWeight, Gate), Rows(l.DownWeight, Down))).ToArray();
+                Rows(l.QkvWeight, Qkv), Rows(l.OWeight, O), Rows(l.GateUpWeight, GateUp), Rows(l.DownWeight, Down))).ToArray();
             LmHead = Rows(decoder.lmHeadWeight, Vocab);
-            Widest = new[] { Qkv.Count, O.Count, Gate.Count, Down.Count }.Max();
+            Widest = new[] { Qkv.Count, O.Count, Down.Count }.Max();
         }
 
         public RowShare Qkv { get; }
 
         public RowShare O { get; }
 
+        /// <summary>This worker's MLP features, whose gate and up products it turns into SiLU(gate) · up.</summary>
         public RowShare Gate { get; }
+
+        /// <summary>This worker's rows of the stacked gate and up weight, multiplied in one GEMM.</summary>
+        public RowShare GateUp { get; }
 
         public RowShare Down { get; }
 
@@ -364,14 +373,14 @@ internal sealed unsafe partial class CpuDecoder
 
         public void Dispose()
         {
-            foreach (var view in Layers.SelectMany(l => new[] { l.Qkv, l.O, l.Gate, l.Up, l.Down }).Append(LmHead))
+            foreach (var view in Layers.SelectMany(l => new[] { l.Qkv, l.O, l.GateUp, l.Down }).Append(LmHead))
             {
                 view?.Dispose();
             }
         }
     }
 
-    private sealed record LayerShares(Tensor? Qkv, Tensor? O, Tensor? Gate, Tensor? Up, Tensor? Down);
+    private sealed record LayerShares(Tensor? Qkv, Tensor? O, Tensor? GateUp, Tensor? Down);
 
     /// <summary>
     /// A GEMM step's inputs: per new token its id, position and cache slot; the attention items; the rows whose logits

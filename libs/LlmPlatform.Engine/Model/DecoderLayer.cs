@@ -79,6 +79,9 @@ public sealed class DecoderLayer : IDisposable
 
     internal Tensor UpWeight => upWeight;
 
+    /// <summary>gate_proj's rows, then up_proj's: [2 × intermediate, hidden].</summary>
+    internal Tensor GateUpWeight => gateUpWeight;
+
     internal Tensor DownWeight => downWeight;
 
     /// <summary>
