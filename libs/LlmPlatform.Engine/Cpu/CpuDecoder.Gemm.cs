@@ -10,7 +10,9 @@ namespace LlmPlatform.Engine.Cpu;
 /// row serves many tokens and libtorch's bfloat16 GEMM outruns the small steps' float32 dot products, so here every
 /// projection is a GEMM on the worker's share of the weight rows, libtorch single-threaded for the call
 /// (<see cref="OpenMpThreads"/>): libtorch's own threads would split the input rows, and at 32 rows each repacked every
-/// whole weight. Everything else is the small steps' way: one team run for the whole step, phases met at the team's
+/// whole weight. The q/k/v and the gate/up weights are stacked, so a worker makes four GEMM calls a layer: each costs
+/// ~30 us beyond oneDNN's kernel here (dispatch, descriptors, scratch memory; docs/benchmarks.md), and a gate and an up
+/// call each cost a 32-sequence decode step ~1 ms more. Everything else is the small steps' way: one team run for the whole step, phases met at the team's
 /// barrier, the residual stream in float32, the attention kernels (<see cref="GemmAttention"/> for long prefill chunks).
 /// Through libtorch's forward the same step made ~11 team runs and a dozen libtorch calls per layer beside its GEMMs
 /// (norms, rotations, casts, residual adds, the cache write): ~17 of a 32-sequence decode step's ~50 ms, and a

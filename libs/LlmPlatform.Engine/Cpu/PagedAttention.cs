@@ -22,7 +22,8 @@ namespace LlmPlatform.Engine.Cpu;
 /// Score and MixSlice are compiled apart from Attend, not inlined into it: inlined, their eight instantiations
 /// exhausted the JIT's inlining budget for Attend, so the per-head tests (THeads.Count) and HeadBlock's accessors
 /// became calls inside the loops and the mix kept its sums on the stack, and a 16-sequence pass over 30 layers at
-/// context 64 took 4.3 ms instead of 2.5 (docs/benchmarks.md, "Decode attention compiled apart").
+/// context 64 took 4.0-4.2 ms instead of 2.8 (EngineBench attention; docs/benchmarks.md, "Decode attention compiled
+/// apart").
 /// </remarks>
 internal static unsafe class PagedAttention
 {

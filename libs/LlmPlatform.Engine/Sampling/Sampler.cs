@@ -9,9 +9,9 @@ namespace LlmPlatform.Engine.Sampling;
 /// log-probabilities, log Σ exp (<see cref="LogitStatistics"/>). Only what the host reads comes back: the greedy picks,
 /// the chosen tokens' logits (for rows that ask), the asked-for alternatives, and the rows that draw, whose
 /// temperature, top-k, top-p and min-p filters and draw run on the host with the row's own Random (so a seeded
-/// request's tokens do not depend on its batch). On a GPU a
-/// step's logits (50 MB at 256 rows of a 49,152-token vocabulary) used to be copied whole to the host and read row by
-/// row. Log-probabilities are those of the processed distribution before temperature (after penalties and bias).
+/// request's tokens do not depend on its batch). On a GPU a step's logits (50 MB at 256 rows of a 49,152-token
+/// vocabulary) used to be copied whole to the host and read row by row. Log-probabilities are those of the processed
+/// distribution before temperature (after penalties and bias).
 /// </summary>
 public static class Sampler
 {
