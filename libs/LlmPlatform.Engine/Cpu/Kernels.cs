@@ -221,6 +221,7 @@ internal static unsafe class Kernels
     /// The first index of <paramref name="value"/> in x, 0 when there is none. Vectorized by hand: span IndexOf
     /// compares floats one by one (float.Equals, which treats NaN as equal to itself).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int IndexOf(float* x, int n, float value)
     {
         var target = Vector256.Create(value);
